@@ -1,0 +1,94 @@
+# strata - build, test, demo and benchmark.
+#
+#   make              build/strata
+#   make check        unit + integration tests (TAP, under prove)
+#   make check-asan   the same suites on an ASan+UBSan build
+#   make demo         throwaway PostgreSQL + the example project
+#   make bench        benchmark against the peers -> bench/REPORT.md
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+BUILD  ?= build
+CC     ?= cc
+PROVE_JOBS ?= 2
+
+# Debian ships libpg_query without a pkg-config file.
+PKGS    := libpq libprotobuf-c libcrypto inih
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && test -f /usr/include/pg_query.h && echo yes)
+
+ifeq ($(DEPS_OK),yes)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+endif
+
+WARN    := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
+           -Wold-style-definition -Wmissing-prototypes -Wpointer-arith \
+           -Wvla -Wshadow -Wimplicit-fallthrough -fno-common
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+LIBS    = -lpg_query $(PKG_LIBS)
+
+SRC := $(wildcard src/*.c src/util/*.c src/core/*.c src/db/*.c src/sql/*.c src/cmd/*.c)
+OBJ := $(SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(filter-out $(BUILD)/src/main.o,$(OBJ))
+
+UNIT_SRC := $(wildcard tests/unit/u-*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check check-unit check-integration check-asan demo bench \
+        install clean
+
+all: $(BUILD)/strata
+
+# Install the Debian packages when a library or the server is missing.
+deps:
+	@if [ "$(DEPS_OK)" != yes ] || ! command -v pg_config >/dev/null || \
+	   ! test -x "$$(pg_config --bindir 2>/dev/null)/initdb" || \
+	   ! command -v prove >/dev/null || ! test -x /usr/sbin/pgbouncer || \
+	   ! test -f /usr/include/cmocka.h; then \
+		./scripts/install-deps.sh; \
+	fi
+
+$(BUILD)/strata: $(OBJ) | deps
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/u-%: tests/unit/u-%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LIBS) -lcmocka
+
+PROVE = prove -j$(PROVE_JOBS) --exec tests/run-test.sh
+T ?= $(wildcard tests/t/t*.sh)
+
+check-unit: $(UNIT_BIN)
+	$(PROVE) $(UNIT_BIN)
+
+check-integration: $(BUILD)/strata
+	STRATA=$(abspath $(BUILD)/strata) $(PROVE) $(T)
+
+check: deps $(BUILD)/strata $(UNIT_BIN)
+	STRATA=$(abspath $(BUILD)/strata) $(PROVE) $(UNIT_BIN) $(T)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build, same suites.
+check-asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+demo: $(BUILD)/strata
+	./scripts/demo.sh $(abspath $(BUILD)/strata)
+
+bench: $(BUILD)/strata
+	./bench/run.sh $(abspath $(BUILD)/strata)
+
+install: $(BUILD)/strata
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/strata $(DESTDIR)$(PREFIX)/bin/strata
+	install -m 644 docs/strata.1 $(DESTDIR)$(PREFIX)/share/man/man1/strata.1
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d)

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS node_stats_cache;

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS task_feedback;
+DROP TABLE IF EXISTS tasks;
+DROP TABLE IF EXISTS contexts;

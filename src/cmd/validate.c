@@ -1,0 +1,126 @@
+/*
+ * validate.c - check the folder, every script, and (with a database) that
+ * applied migrations are unchanged. Changes nothing.
+ */
+#include "../compat.h"
+#include "../cmd.h"
+#include "../app.h"
+#include "../core/runner.h"
+#include "../util/util.h"
+#include "../util/strbuf.h"
+#include "../util/json.h"
+#include "../util/out.h"
+
+enum { O_OFFLINE = 1 };
+
+static const struct cmd_opt opts[] = {
+	{ "offline", 0, false, O_OFFLINE },
+	{ NULL, 0, false, 0 },
+};
+
+struct problems {
+	struct strbuf doc;
+	struct json j;
+	int nr;
+};
+
+static void problem(struct problems *p, const char *file)
+{
+	p->nr++;
+	if (!out.json)
+		return;
+	json_obj_begin(&p->j);
+	json_kstr(&p->j, "file", last_err.file ? last_err.file : file);
+	json_kstr(&p->j, "kind", last_err.kind);
+	json_kstr(&p->j, "message", last_err.msg);
+	if (last_err.line) {
+		json_kint(&p->j, "line", last_err.line);
+		json_kint(&p->j, "column", last_err.column);
+	}
+	json_obj_end(&p->j);
+	err_reset();
+}
+
+int cmd_validate(int argc, char **argv, struct app *app)
+{
+	struct opt_iter it = { argc, argv, 0, false };
+	const char *arg;
+	bool offline = false;
+	struct problems p = { STRBUF_INIT, { 0 }, 0 };
+	int o, files = 0;
+
+	while ((o = opt_next(&it, opts, &arg)) != -1) {
+		if (o == -2)
+			return cmd_fail(app, EXIT_USAGE);
+		if (o == 0)
+			return cmd_fail(app, usage_error("validate", "unexpected argument '%s'", arg));
+		offline = true;
+	}
+	json_init(&p.j, &p.doc);
+	json_obj_begin(&p.j);
+	json_key(&p.j, "problems");
+	json_arr_begin(&p.j);
+	if (source_load(&app->src, app->cfg.source_dir)) {
+		problem(&p, app->cfg.source_dir);
+	}
+	app->have_src = true;
+	for (size_t i = 0; i < app->src.nr; i++) {
+		for (int down = 0; down < 2; down++) {
+			struct step st;
+			if (down && !app->src.m[i].down_path)
+				continue;
+			if (step_prepare(app, &app->src.m[i], down, &st))
+				problem(&p, down ? app->src.m[i].down_path : app->src.m[i].up_path);
+			files++;
+			step_release(&st);
+		}
+	}
+	if (!offline) {
+		if (app_connect(app) || app_read_history(app)) {
+			problem(&p, NULL);
+		} else {
+			for (size_t i = 0; i < app->hist.nr; i++) {
+				struct applied *a = &app->hist.a[i];
+				long k = source_find(&app->src, a->version);
+				struct script s;
+				if (k < 0) {
+					err_set_kind("missing");
+					error("applied migration %s_%s has no file in %s", a->version,
+					      a->name, app->src.dir);
+					problem(&p, NULL);
+					continue;
+				}
+				if (strcmp(a->state, "applied")) {
+					err_set_kind("partial");
+					error("migration %s stopped part-way (%s)", a->version, a->state);
+					problem(&p, app->src.m[k].up_path);
+					continue;
+				}
+				if (script_read(&app->src, &app->src.m[k], false, &s)) {
+					problem(&p, app->src.m[k].up_path);
+					continue;
+				}
+				if (strcmp(s.checksum, a->checksum)) {
+					err_set_kind("changed");
+					error("%s was changed after it was applied (checksum %.12s..., applied %.12s...)",
+					      s.path, s.checksum, a->checksum);
+					problem(&p, s.path);
+				}
+				script_release(&s);
+			}
+		}
+	}
+	json_arr_end(&p.j);
+	json_kint(&p.j, "migrations", (long long)app->src.nr);
+	json_kbool(&p.j, "ok", p.nr == 0);
+	json_obj_end(&p.j);
+	if (out.json)
+		out_json(&p.doc);
+	else if (!p.nr)
+		say("ok: %zu migrations, %d scripts%s", app->src.nr, files,
+		    offline ? "" : ", applied checksums match");
+	else
+		say("%d problem%s", p.nr, p.nr == 1 ? "" : "s");
+	strbuf_release(&p.doc);
+	return p.nr ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,311 @@
+#include "../compat.h"
+#include "plan.h"
+#include "runner.h"
+#include "target.h"
+#include "version.h"
+#include "../app.h"
+#include "../util/util.h"
+#include "../util/strbuf.h"
+#include "../util/json.h"
+#include "../util/out.h"
+
+void plan_release(struct plan *p)
+{
+	for (size_t i = 0; i < p->nr; i++)
+		step_release(&p->steps[i]);
+	free(p->steps);
+	free(p->from);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *head_label(struct app *app)
+{
+	static char buf[512];
+	const struct applied *h = history_head(&app->hist);
+	long i;
+
+	if (!h)
+		return "base";
+	i = source_find(&app->src, h->version);
+	snprintf(buf, sizeof(buf), "%s (%s)", i >= 0 ? app->src.m[i].raw_version : h->version,
+		 h->name);
+	return buf;
+}
+
+int plan_check_blocked(struct app *app, bool resume, bool down,
+		       const char **resume_version)
+{
+	*resume_version = NULL;
+	for (size_t i = 0; i < app->hist.nr; i++) {
+		struct applied *a = &app->hist.a[i];
+		bool partial = !strcmp(a->state, "partial");
+		bool reverting = !strcmp(a->state, "reverting");
+		if (!partial && !reverting)
+			continue;
+		if (resume && partial == !down && !*resume_version) {
+			*resume_version = a->version;
+			continue;
+		}
+		err_set_kind("partial");
+		if (!last_err.migration)
+			last_err.migration = xstrdup(a->version);
+		error("migration %s_%s stopped part-way %s: %d statement%s done%s%s",
+		      a->version, a->name, partial ? "while applying" : "while reverting",
+		      a->statements_done, a->statements_done == 1 ? "" : "s",
+		      a->error ? "; it failed with: " : " (interrupted)", a->error ? a->error : "");
+		hint("fix the cause, then either continue it with 'strata %s --resume', or record what is in the database with 'strata resolve %s applied' or 'strata resolve %s reverted'",
+		     partial ? "up" : "down", a->version, a->version);
+		return -1;
+	}
+	if (resume && !*resume_version) {
+		err_set_kind("usage");
+		return error("--resume: no migration stopped part-way while %s",
+			     down ? "reverting" : "applying");
+	}
+	return 0;
+}
+
+int plan_check_changed(struct app *app)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < app->hist.nr; i++) {
+		struct applied *a = &app->hist.a[i];
+		long k = source_find(&app->src, a->version);
+		struct script s;
+		if (k < 0 || a->stamped || strcmp(a->state, "applied"))
+			continue;
+		if (script_read(&app->src, &app->src.m[k], false, &s))
+			return -1;
+		if (strcmp(s.checksum, a->checksum)) {
+			if (!bad)
+				err_set_kind("changed");
+			error("applied migration %s was changed after it was applied", s.path);
+			bad = 1;
+		}
+		script_release(&s);
+	}
+	if (bad)
+		hint("undo the edit (a change belongs in a new migration: 'strata new NAME'); 'strata status' lists what changed");
+	return bad ? -1 : 0;
+}
+
+static void add_step(struct plan *p, size_t *alloc)
+{
+	ALLOC_GROW(p->steps, p->nr + 1, *alloc);
+	memset(&p->steps[p->nr], 0, sizeof(p->steps[0]));
+}
+
+static int prepare(struct app *app, struct plan *p, size_t *alloc,
+		   struct migration *m, bool down, const char *resume_version)
+{
+	struct step *st;
+	add_step(p, alloc);
+	st = &p->steps[p->nr];
+	if (step_prepare(app, m, down, st)) {
+		step_release(st);
+		return -1;
+	}
+	if (resume_version && !strcmp(resume_version, m->version)) {
+		struct applied *a = history_find(&app->hist, m->version);
+		st->start_at = a ? a->statements_done : 0;
+		if (st->mode == RUN_TX)
+			st->mode = RUN_NO_TX;
+		if ((size_t)st->start_at > st->p.nr)
+			st->start_at = (int)st->p.nr;
+	}
+	p->nr++;
+	return 0;
+}
+
+int plan_up(struct app *app, const struct target *t, bool out_of_order,
+	    const char *resume_version, struct plan *p)
+{
+	const struct applied *head = history_head(&app->hist);
+	struct source *src = &app->src;
+	size_t alloc = 0, ooo = 0;
+	long limit = -1;
+	int bad = 0;
+	struct strbuf names = STRBUF_INIT;
+
+	memset(p, 0, sizeof(*p));
+	p->from = xstrdup(head ? head->version : "base");
+	if (t->kind == TARGET_BASE || (t->kind == TARGET_RELATIVE && t->steps < 0)) {
+		err_set_kind("usage");
+		error("'up' goes forward: use 'strata down %s'", t->kind == TARGET_BASE ? "base" : "-N");
+		return -2;
+	}
+	if (t->kind == TARGET_RELATIVE)
+		limit = t->steps;
+	for (size_t i = 0; i < src->nr; i++) {
+		struct migration *m = &src->m[i];
+		struct applied *a = history_find(&app->hist, m->version);
+		bool resuming = resume_version && !strcmp(resume_version, m->version);
+		if (a && !resuming)
+			continue;
+		if (t->kind == TARGET_VERSION && version_cmp(m->version, t->version) > 0)
+			break;
+		if (limit >= 0 && (long)p->nr >= limit)
+			break;
+		if (!resuming && head && version_cmp(m->version, head->version) < 0) {
+			if (!out_of_order) {
+				if (ooo < 5)
+					strbuf_addf(&names, "\n  %s_%s", m->raw_version, m->name);
+				ooo++;
+				continue;
+			}
+			warning("applying %s_%s out of order (older than %s)", m->raw_version,
+				m->name, head->version);
+		}
+		if (prepare(app, p, &alloc, m, false, resume_version))
+			bad = 1;
+	}
+	if (ooo) {
+		err_set_kind("out_of_order");
+		error("%zu pending migration%s older than the newest applied one (%s):%s%s",
+		      ooo, ooo == 1 ? " is" : "s are", head->version, names.buf,
+		      ooo > 5 ? "\n  ..." : "");
+		hint("this happens when branches are merged; apply %s with 'strata up --out-of-order' (or out_of_order = allow in strata.ini), or give %s a newer version",
+		     ooo == 1 ? "it" : "them", ooo == 1 ? "it" : "them");
+		bad = 1;
+	}
+	strbuf_release(&names);
+	if (t->kind == TARGET_VERSION && source_find(src, t->version) < 0) {
+		err_set_kind("usage");
+		error("no migration file has version %s", t->version);
+		return -2;
+	}
+	return bad ? -1 : 0;
+}
+
+int plan_down(struct app *app, const struct target *t,
+	      const char *resume_version, struct plan *p)
+{
+	const struct applied *head = history_head(&app->hist);
+	struct history *h = &app->hist;
+	size_t alloc = 0;
+	long limit = 1;
+	int bad = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->down = true;
+	p->from = xstrdup(head ? head->version : "base");
+	if (t->kind == TARGET_RELATIVE) {
+		if (t->steps > 0) {
+			err_set_kind("usage");
+			error("'down' goes back: use -%ld, or 'strata up +%ld'", t->steps, t->steps);
+			return -2;
+		}
+		limit = -t->steps;
+	} else if (t->kind == TARGET_BASE) {
+		limit = -1;
+	} else if (t->kind == TARGET_VERSION) {
+		limit = -1;
+		if (!history_find(h, t->version)) {
+			err_set_kind("usage");
+			error("migration %s is not applied", t->version);
+			hint("'down VERSION' reverts every migration after VERSION and leaves VERSION applied");
+			return -2;
+		}
+	}
+	for (size_t i = h->nr; i > 0; i--) {
+		struct applied *a = &h->a[i - 1];
+		long k;
+		bool resuming = resume_version && !strcmp(resume_version, a->version);
+		if (strcmp(a->state, "applied") && !resuming)
+			continue;
+		if (t->kind == TARGET_VERSION && version_cmp(a->version, t->version) <= 0)
+			break;
+		if (limit >= 0 && (long)p->nr >= limit)
+			break;
+		k = source_find(&app->src, a->version);
+		if (k < 0) {
+			err_set_kind("missing");
+			error("cannot revert %s_%s: its file is not in %s", a->version, a->name,
+			      app->src.dir);
+			bad = 1;
+			break;
+		}
+		if (prepare(app, p, &alloc, &app->src.m[k], true, resume_version)) {
+			bad = 1;
+			break;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+int plan_run(struct app *app, struct plan *p, bool dry_run)
+{
+	struct strbuf doc = STRBUF_INIT;
+	struct json j;
+	struct run r = { 0 };
+	int failed = 0;
+	double start = now_ms();
+
+	r.app = app;
+	r.dry_run = dry_run;
+	json_init(&j, &doc);
+	if (out.json) {
+		json_obj_begin(&j);
+		json_kstr(&j, "command", app->command);
+		json_kstr(&j, "database", app->ci.display);
+		json_kstr(&j, "from", p->from);
+		json_kbool(&j, "dry_run", dry_run);
+		json_key(&j, dry_run ? "sql" : p->down ? "reverted" : "applied");
+		json_arr_begin(&j);
+		r.j = &j;
+	}
+	if (!p->nr) {
+		say("nothing to %s; at %s", p->down ? "revert" : "apply", head_label(app));
+	} else if (!dry_run) {
+		if (p->redo)
+			say("redoing %s on %s", step_label(p->steps[0].m), app->ci.display);
+		else
+			say("%s %zu migration%s on %s", p->down ? "reverting" : "applying", p->nr,
+			    p->nr == 1 ? "" : "s", app->ci.display);
+	}
+	if (p->nr && !p->down && runner_ensure_table(&r))
+		failed = 1;
+	for (size_t i = 0; i < p->nr && !failed; i++)
+		if (runner_step(&r, &p->steps[i]))
+			failed = 1;
+	if (!dry_run && app->connected && db_ok(&app->db))
+		app_read_history(app);
+	if (out.json) {
+		json_arr_end(&j);
+		json_kstr(&j, "to", history_head(&app->hist) ?
+			  history_head(&app->hist)->version : "base");
+		json_kint(&j, "duration_ms", (long long)(now_ms() - start + 0.5));
+		json_kbool(&j, "ok", !failed);
+		if (failed) {
+			json_key(&j, "error");
+			json_obj_begin(&j);
+			json_kstr(&j, "message", last_err.msg ? last_err.msg : "failed");
+			json_kstr(&j, "kind", last_err.kind ? last_err.kind : "error");
+			json_kstr(&j, "sqlstate", last_err.sqlstate);
+			json_kstr(&j, "migration", last_err.migration);
+			json_kstr(&j, "file", last_err.file);
+			if (last_err.line) {
+				json_kint(&j, "line", last_err.line);
+				json_kint(&j, "column", last_err.column);
+			}
+			if (last_err.statement)
+				json_kint(&j, "statement", last_err.statement);
+			json_kstr(&j, "detail", last_err.detail);
+			json_kstr(&j, "hint", last_err.hint);
+			json_kbool(&j, "retryable", last_err.retryable);
+			json_obj_end(&j);
+		}
+		json_obj_end(&j);
+		out_json(&doc);
+	} else if (!dry_run && p->nr) {
+		if (p->redo && !failed)
+			say("redone in %.0f ms; now at %s", now_ms() - start, head_label(app));
+		else if (r.nr_done || !failed)
+			say("%s %d migration%s in %.0f ms; now at %s",
+			    p->down ? "reverted" : "applied", r.nr_done,
+			    r.nr_done == 1 ? "" : "s", now_ms() - start, head_label(app));
+	}
+	strbuf_release(&doc);
+	return failed ? exit_failure() : EXIT_OK;
+}

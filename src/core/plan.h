@@ -1,0 +1,49 @@
+/*
+ * plan.h - what up, down and redo will do, decided from the files and the
+ * history before anything runs, and the loop that runs it.
+ */
+#ifndef STRATA_PLAN_H
+#define STRATA_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct app;
+struct target;
+
+struct plan {
+	struct step *steps;
+	size_t nr;
+	bool down;
+	bool redo;	/* down one, then up the same one */
+	char *from;	/* version before ("base" when none) */
+};
+
+/*
+ * Refuse when a migration stopped part-way (partial / reverting), unless
+ * 'resume' asks to continue it: then *resume_version is set. 0 or -1.
+ */
+int plan_check_blocked(struct app *app, bool resume, bool down,
+		       const char **resume_version);
+/* Refuse when an applied migration's file changed. 0 or -1. */
+int plan_check_changed(struct app *app);
+
+/* Pending migrations up to 't'; 0, -1 (failure) or -2 (usage). */
+int plan_up(struct app *app, const struct target *t, bool out_of_order,
+	    const char *resume_version, struct plan *p);
+/* Applied migrations to revert for 't', newest first. */
+int plan_down(struct app *app, const struct target *t,
+	      const char *resume_version, struct plan *p);
+
+/*
+ * Run a plan: create the history table if needed, then every step in
+ * order, printing progress and (with --json) the document. Returns the
+ * exit code.
+ */
+int plan_run(struct app *app, struct plan *p, bool dry_run);
+void plan_release(struct plan *p);
+
+/* "VERSION (name)" of the head after the run, or "base". */
+const char *head_label(struct app *app);
+
+#endif

@@ -1,0 +1,660 @@
+#include "../compat.h"
+#include "runner.h"
+#include "config.h"
+#include "history.h"
+#include "../app.h"
+#include "../db/conn.h"
+#include "../util/util.h"
+#include "../util/strbuf.h"
+#include "../util/json.h"
+#include "../util/out.h"
+
+#include <time.h>
+
+/* Results strata's own statements produce before the script's first:
+ * BEGIN, the set_config() SELECT, the guard, the lock_timeout SELECT. */
+#define PREFIX_RESULTS 4
+
+/* Raised by the guard when another runner got there first. */
+#define SQLSTATE_ALREADY_DONE "SA001"
+
+const char *step_label(const struct migration *m)
+{
+	static char buf[512];
+	snprintf(buf, sizeof(buf), "%s_%s", m->raw_version, m->name);
+	return buf;
+}
+
+void step_release(struct step *st)
+{
+	script_release(&st->s);
+	parsed_release(&st->p);
+}
+
+/* "file:line:col", the line and a caret under the column. */
+static void show_location(const struct script *s, size_t off)
+{
+	int line, col;
+	char *text;
+	struct strbuf caret = STRBUF_INIT;
+
+	script_position(s, off, &line, &col, &text);
+	note("  --> %s:%d:%d", s->path, line, col);
+	note("     |");
+	note("%4d | %s", line, text);
+	for (int i = 1; i < col; i++)
+		strbuf_addch(&caret, text[i - 1 < (int)strlen(text) ? i - 1 : 0] == '\t' ? '\t' : ' ');
+	note("     | %s%s^%s", caret.buf, c_red(), c_reset());
+	if (!last_err.file) {
+		last_err.file = xstrdup(s->path);
+		last_err.line = line;
+		last_err.column = col;
+	}
+	strbuf_release(&caret);
+	free(text);
+}
+
+int step_prepare(struct app *app, struct migration *m, bool down,
+		 struct step *st)
+{
+	struct parse_error pe;
+	(void)app;
+
+	memset(st, 0, sizeof(*st));
+	st->m = m;
+	st->down = down;
+	if (script_read(&app->src, m, down, &st->s)) {
+		err_set_kind("files");
+		return -1;
+	}
+	if (down && !st->s.text) {
+		err_set_kind("irreversible");
+		error("migration %s has no down script: it cannot be reverted",
+		      step_label(m));
+		hint("add %s, or leave this migration applied", m->layout == LAYOUT_FOLDER ?
+		     "down.sql to its folder" : m->layout == LAYOUT_SECTIONS ?
+		     "a '-- migrate:down' section" : "a matching .down.sql file");
+		return -1;
+	}
+	if (sql_parse(st->s.text, st->s.len, &st->p, &pe)) {
+		err_set_kind("files");
+		error("%s: syntax error: %s", st->s.path, pe.msg);
+		show_location(&st->s, pe.off);
+		free(pe.msg);
+		return -1;
+	}
+	if (st->p.nr_tx_control) {
+		st->mode = RUN_OWN_TX;
+	} else if (st->p.nr_no_tx && (st->s.no_transaction ||
+				      st->p.nr_no_tx == st->p.nr)) {
+		st->mode = RUN_NO_TX;
+	} else if (st->p.nr_no_tx) {
+		const struct stmt *bad = NULL;
+		for (size_t i = 0; i < st->p.nr && !bad; i++)
+			if (st->p.stmts[i].cls == STMT_NO_TX)
+				bad = &st->p.stmts[i];
+		err_set_kind("files");
+		error("%s: %s cannot run inside a transaction, and this file has other statements",
+		      st->s.path, bad->what);
+		show_location(&st->s, bad->off);
+		hint("put '-- strata:no-transaction' on the first line to run the file statement by statement, outside a transaction, or move %s to a migration of its own",
+		     bad->what);
+		return -1;
+	} else if (st->s.no_transaction) {
+		st->mode = RUN_NO_TX;
+	} else {
+		st->mode = RUN_TX;
+	}
+	if (st->mode != RUN_TX && app->cfg.pooler) {
+		err_set_kind("config");
+		error("%s runs outside a transaction, which strata cannot make safe through a transaction pooler",
+		      step_label(m));
+		hint("run this migration with a direct connection to the server (a -d URL that does not go through PgBouncer, without --pooler)");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the SQL strata adds -------------------------------------------- */
+
+static void add_guard(struct run *r, struct step *st, struct strbuf *sb)
+{
+	struct config *c = &r->app->cfg;
+	int k1, k2;
+
+	history_lock_key(c, &k1, &k2);
+	/*
+	 * The guard makes each migration transaction safe on its own, even
+	 * without the session lock (behind a transaction pooler): it takes
+	 * the transaction-scoped twin of the lock, then checks that nobody
+	 * applied (or reverted) this migration meanwhile.
+	 */
+	strbuf_addf(sb, "DO $strata_guard$BEGIN\n"
+		    "PERFORM pg_catalog.pg_advisory_xact_lock(%d, %d);\n"
+		    "IF %sEXISTS (SELECT 1 FROM ", k1, k2, st->down ? "NOT " : "");
+	history_qname(c, sb);
+	strbuf_addf(sb, " WHERE version OPERATOR(pg_catalog.=) '%s'%s) THEN\n"
+		    "RAISE EXCEPTION 'migration %s was %s by another runner' USING ERRCODE = '%s';\n"
+		    "END IF;\nEND$strata_guard$;\n",
+		    st->m->version,
+		    st->down ? " AND state OPERATOR(pg_catalog.=) 'applied'" : "",
+		    st->m->version, st->down ? "reverted" : "applied",
+		    SQLSTATE_ALREADY_DONE);
+}
+
+static void add_timeout(struct strbuf *sb, const char *name, long ms, bool local)
+{
+	strbuf_addf(sb, "SELECT pg_catalog.set_config('%s', '%ldms', %s);\n",
+		    name, ms, local ? "true" : "false");
+}
+
+static void add_duration(struct strbuf *sb)
+{
+	strbuf_addstr(sb, "(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() "
+		      "OPERATOR(pg_catalog.-) pg_catalog.now()) "
+		      "OPERATOR(pg_catalog.*) 1000)::bigint");
+}
+
+static void add_record(struct run *r, struct step *st, struct strbuf *sb)
+{
+	struct config *c = &r->app->cfg;
+
+	if (st->down) {
+		strbuf_addstr(sb, "DELETE FROM ");
+		history_qname(c, sb);
+		strbuf_addf(sb, " WHERE version OPERATOR(pg_catalog.=) '%s';\n",
+			    st->m->version);
+		return;
+	}
+	strbuf_addstr(sb, "INSERT INTO ");
+	history_qname(c, sb);
+	strbuf_addf(sb, " (version, name, checksum, duration_ms) VALUES ('%s', ",
+		    st->m->version);
+	strbuf_add_literal(sb, st->m->name);
+	strbuf_addf(sb, ", '%s', ", st->s.checksum);
+	add_duration(sb);
+	strbuf_addstr(sb, ");\n");
+}
+
+/* The first message of a transactional migration. Returns the byte
+ * offset at which the script starts inside it. */
+static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb)
+{
+	struct config *c = &r->app->cfg;
+	size_t body;
+
+	strbuf_addstr(sb, "BEGIN;\n");
+	strbuf_addf(sb, "SELECT pg_catalog.set_config('lock_timeout', '%ldms', true)",
+		    c->lock_wait_ms);
+	if (r->app->db.server_version >= 140000 || r->dry_run)
+		strbuf_addstr(sb, ", pg_catalog.set_config('client_connection_check_interval', '1s', true)");
+	strbuf_addstr(sb, ";\n");
+	add_guard(r, st, sb);
+	add_timeout(sb, "lock_timeout", c->lock_timeout_ms, true);
+	body = sb->len;
+	strbuf_add(sb, st->s.text, st->s.len);
+	strbuf_addstr(sb, "\n;\n");
+	add_record(r, st, sb);
+	return body;
+}
+
+/* ---- error reporting ------------------------------------------------ */
+
+static void strata_hint(const struct pgerr *e, const struct step *st)
+{
+	const char *s = e->sqlstate;
+	if (!s)
+		return;
+	if (!strcmp(s, "42P07") || !strcmp(s, "42710") || !strcmp(s, "42701") ||
+	    !strcmp(s, "42P06") || !strcmp(s, "42723")) {
+		hint("the database already has this object. If it was built by hand or by another tool, record the migrations it already has as applied with 'strata stamp %s' (or an earlier version), then run 'strata up'",
+		     st->m->raw_version);
+	} else if (!strcmp(s, "42501")) {
+		if (e->msg && strstr(e->msg, "extension"))
+			hint("CREATE EXTENSION needs a superuser, or for a trusted extension the CREATE privilege on the database (GRANT CREATE ON DATABASE ... TO the migrating role); or have a superuser create the extension once");
+		else
+			hint("the role strata connects as lacks a privilege this migration needs; grant it, or run migrations as the schema's owner");
+	} else if (!strcmp(s, "55P03")) {
+		hint("another session holds a conflicting lock; find it with: SELECT pid, state, query FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids(<strata pid>)); or raise --lock-timeout (now %ld ms) / --lock-retries",
+		     0L);
+	} else if (!strcmp(s, "25001")) {
+		hint("this statement cannot run inside a transaction; put '-- strata:no-transaction' on the first line of the file");
+	} else if (!strcmp(s, "55P04")) {
+		hint("a new enum value cannot be used in the transaction that added it; move ALTER TYPE ... ADD VALUE into a migration of its own");
+	}
+}
+
+static void report_failure(struct run *r, struct step *st, const struct pgerr *e,
+			   int stmt_index, size_t err_off, bool have_off)
+{
+	char *what = xasprintf("migration %s failed", step_label(st->m));
+	(void)r;
+
+	if (!last_err.migration)
+		last_err.migration = xstrdup(st->m->version);
+	if (stmt_index >= 0 && (size_t)stmt_index < st->p.nr) {
+		last_err.statement = stmt_index + 1;
+		pgerr_report(e, what);
+		show_location(&st->s, have_off ? err_off : st->p.stmts[stmt_index].off);
+	} else {
+		pgerr_report(e, what);
+	}
+	if (e->context && out.verbosity > 0)
+		note("context: %s", e->context);
+	strata_hint(e, st);
+	free(what);
+}
+
+static bool retryable(const struct pgerr *e)
+{
+	return e->sqlstate && (!strcmp(e->sqlstate, "55P03") ||
+			       !strcmp(e->sqlstate, "40P01") ||
+			       !strcmp(e->sqlstate, "40001"));
+}
+
+static long backoff_ms(int attempt)
+{
+	/* exponential with full jitter, capped: 0.5 s, 1 s, 2 s ... 10 s */
+	long cap = 500L << (attempt < 5 ? attempt : 5);
+	if (cap > 10000)
+		cap = 10000;
+	return cap / 2 + (long)(rand() % (int)(cap / 2 + 1));
+}
+
+/* ---- progress callbacks --------------------------------------------- */
+
+struct progress {
+	struct step *st;
+	int prefix;
+	char label[768];
+};
+
+static const char *progress_label(int done, void *data)
+{
+	struct progress *p = data;
+	int i = done - p->prefix;
+	if (i >= 0 && (size_t)i < p->st->p.nr) {
+		int line, col;
+		script_position(&p->st->s, p->st->p.stmts[i].off, &line, &col, NULL);
+		snprintf(p->label, sizeof(p->label), "%s: statement %d at line %d",
+			 step_label(p->st->m), i + 1, line);
+	} else {
+		snprintf(p->label, sizeof(p->label), "%s", step_label(p->st->m));
+	}
+	return p->label;
+}
+
+/* ---- dry run --------------------------------------------------------- */
+
+static void dry_print(struct run *r, const char *sql)
+{
+	if (out.json) {
+		json_str(r->j, sql);
+		return;
+	}
+	fputs(sql, stdout);
+	if (sql[0] && sql[strlen(sql) - 1] != '\n')
+		fputc('\n', stdout);
+}
+
+/* ---- transactional --------------------------------------------------- */
+
+static void record_done(struct run *r, struct step *st, double ms, bool tx)
+{
+	r->nr_done++;
+	r->total_ms += ms;
+	if (r->j && !r->dry_run) {
+		json_obj_begin(r->j);
+		json_kstr(r->j, "version", st->m->raw_version);
+		json_kstr(r->j, "name", st->m->name);
+		json_kint(r->j, "duration_ms", (long long)(ms + 0.5));
+		json_kbool(r->j, "transaction", tx);
+		json_obj_end(r->j);
+	}
+	say("  %s%-4s%s %s %s(%.0f ms)%s", st->down ? c_yellow() : c_green(),
+	    st->down ? "down" : "up", c_reset(), step_label(st->m), c_dim(), ms, c_reset());
+}
+
+static int finish_unknown_commit(struct run *r, struct step *st)
+{
+	/*
+	 * The connection died after COMMIT was sent: the server may or may
+	 * not have committed. The history row commits with the work, so it
+	 * tells which.
+	 */
+	struct app *app = r->app;
+	struct history h;
+	struct applied *a;
+	bool present;
+
+	warning("connection lost while committing %s; reconnecting to find out whether it committed",
+		step_label(st->m));
+	if (db_reconnect(&app->db))
+		return error("could not reconnect: the outcome of %s is unknown; run 'strata status' to see it",
+			     step_label(st->m));
+	if (history_read(&app->db, &app->cfg, &h))
+		return -1;
+	a = history_find(&h, st->m->version);
+	present = a != NULL;
+	history_release(&h);
+	err_set_kind("connection");
+	last_err.retryable = true;
+	if (present != st->down) {
+		error("connection lost after %s committed; it is recorded as %s",
+		      step_label(st->m), st->down ? "reverted" : "applied");
+	} else {
+		error("connection lost: %s was rolled back; it is safe to run 'strata %s' again",
+		      step_label(st->m), app->command);
+	}
+	return -1;
+}
+
+static int run_tx(struct run *r, struct step *st)
+{
+	struct app *app = r->app;
+	struct strbuf msg = STRBUF_INIT;
+	size_t body = build_tx_message(r, st, &msg);
+	struct progress pr = { st, PREFIX_RESULTS, "" };
+	int attempt = 0, ret = -1;
+	double start;
+
+	if (r->dry_run) {
+		dry_print(r, msg.buf);
+		dry_print(r, "COMMIT;\nRESET ALL;\n");
+		strbuf_release(&msg);
+		r->nr_done++;
+		return 0;
+	}
+	start = now_ms();
+	for (;;) {
+		struct pgerr e = { 0 };
+		bool failed;
+		int done = db_run(&app->db, msg.buf, &e, &failed, NULL, &pr, progress_label);
+
+		if (!failed) {
+			db_run(&app->db, "COMMIT;\nRESET ALL", &e, &failed, NULL, NULL, NULL);
+			if (!failed) {
+				record_done(r, st, now_ms() - start, true);
+				ret = 0;
+			} else if (e.conn_lost) {
+				ret = finish_unknown_commit(r, st);
+			} else {
+				/* a deferred constraint fails at COMMIT */
+				report_failure(r, st, &e, -1, 0, false);
+			}
+			pgerr_release(&e);
+			break;
+		}
+		if (!e.conn_lost) {
+			struct pgerr e2 = { 0 };
+			db_command(&app->db, "ROLLBACK", &e2);
+			pgerr_release(&e2);
+		}
+		if (e.sqlstate && !strcmp(e.sqlstate, SQLSTATE_ALREADY_DONE)) {
+			verbose("%s was %s by another runner", step_label(st->m),
+				st->down ? "reverted" : "applied");
+			pgerr_release(&e);
+			ret = 0;
+			break;
+		}
+		if (done < PREFIX_RESULTS && e.sqlstate && !strcmp(e.sqlstate, "55P03")) {
+			err_set_kind("lock");
+			error("could not get the migration lock within %ld ms", app->cfg.lock_wait_ms);
+			hint("another strata is migrating this database; raise --lock-wait to wait longer");
+			pgerr_release(&e);
+			break;
+		}
+		if (interrupted) {
+			err_set_kind("interrupted");
+			error("interrupted: %s rolled back", step_label(st->m));
+			pgerr_release(&e);
+			break;
+		}
+		if (retryable(&e) && attempt < app->cfg.lock_retries && !e.conn_lost) {
+			long wait = backoff_ms(attempt);
+			attempt++;
+			warning("%s: %s (SQLSTATE %s); retrying in %.1f s (attempt %d of %d)",
+				step_label(st->m), e.msg, e.sqlstate, wait / 1000.0,
+				attempt + 1, app->cfg.lock_retries + 1);
+			pgerr_release(&e);
+			sleep_ms(wait);
+			if (interrupted) {
+				err_set_kind("interrupted");
+				error("interrupted while waiting to retry %s", step_label(st->m));
+				break;
+			}
+			continue;
+		}
+		{
+			int idx = done - PREFIX_RESULTS;
+			size_t off = 0;
+			bool have_off = false;
+			if (e.position > 0) {
+				size_t b = sql_char_to_byte(msg.buf, msg.len, e.position);
+				if (b >= body && b < body + st->s.len) {
+					off = b - body;
+					have_off = true;
+				}
+			}
+			if (idx >= (int)st->p.nr)
+				idx = -1;
+			if (retryable(&e)) {
+				last_err.retryable = true;
+				err_set_kind("lock");
+			}
+			if (e.conn_lost)
+				last_err.retryable = true;
+			report_failure(r, st, &e, idx < 0 ? -1 : idx, off, have_off);
+			if (e.conn_lost)
+				note("nothing was committed: the migration is not recorded, and it is safe to run 'strata %s' again",
+				     app->command);
+			else
+				note("rolled back: %s is not %s", step_label(st->m),
+				     st->down ? "reverted" : "applied");
+		}
+		pgerr_release(&e);
+		break;
+	}
+	strbuf_release(&msg);
+	return ret;
+}
+
+/* ---- statement by statement ---------------------------------------- */
+
+static int book(struct run *r, const char *sql)
+{
+	struct pgerr e = { 0 };
+	bool failed;
+
+	if (r->dry_run) {
+		dry_print(r, sql);
+		return 0;
+	}
+	db_run(&r->app->db, sql, &e, &failed, NULL, NULL, NULL);
+	if (failed) {
+		pgerr_report(&e, "cannot update the history table");
+		pgerr_release(&e);
+		return -1;
+	}
+	return 0;
+}
+
+static void update_row(struct run *r, struct step *st, struct strbuf *sb,
+		       const char *set)
+{
+	strbuf_reset(sb);
+	strbuf_addstr(sb, "UPDATE ");
+	history_qname(&r->app->cfg, sb);
+	strbuf_addf(sb, " SET %s WHERE version OPERATOR(pg_catalog.=) '%s';",
+		    set, st->m->version);
+}
+
+static int run_stepwise(struct run *r, struct step *st)
+{
+	struct app *app = r->app;
+	struct strbuf sb = STRBUF_INIT, set = STRBUF_INIT;
+	double start = now_ms();
+	int ret = -1;
+	size_t i;
+
+	/* write-ahead: the row says "stopped at statement k" until done */
+	if (st->down) {
+		update_row(r, st, &sb, "state = 'reverting', statements_done = 0, error = NULL");
+	} else if (st->start_at > 0) {
+		update_row(r, st, &sb, "state = 'partial', error = NULL");
+	} else {
+		strbuf_addstr(&sb, "INSERT INTO ");
+		history_qname(&app->cfg, &sb);
+		strbuf_addf(&sb, " (version, name, checksum, state, statements_done) VALUES ('%s', ",
+			    st->m->version);
+		strbuf_add_literal(&sb, st->m->name);
+		strbuf_addf(&sb, ", '%s', 'partial', 0);", st->s.checksum);
+	}
+	if (book(r, sb.buf))
+		goto out;
+	strbuf_reset(&sb);
+	add_timeout(&sb, "lock_timeout", app->cfg.lock_timeout_ms, false);
+	if (book(r, sb.buf))
+		goto out;
+
+	for (i = (size_t)st->start_at; i < st->p.nr; i++) {
+		const struct stmt *s = &st->p.stmts[i];
+		char *text = xstrndup(st->s.text + s->off, s->len);
+		struct pgerr e = { 0 };
+		struct progress pr = { st, 0, "" };
+		bool failed;
+
+		if (r->dry_run) {
+			strbuf_reset(&set);
+			strbuf_addf(&set, "%s;", text);
+			dry_print(r, set.buf);
+			free(text);
+			strbuf_reset(&set);
+			strbuf_addf(&set, "statements_done = %zu", i + 1);
+			update_row(r, st, &sb, set.buf);
+			dry_print(r, sb.buf);
+			continue;
+		}
+		db_run(&app->db, text, &e, &failed, NULL, &pr, progress_label);
+		free(text);
+		if (failed) {
+			PGTransactionStatusType ts = PQtransactionStatus(app->db.conn);
+			if (!e.conn_lost && (ts == PQTRANS_INERROR || ts == PQTRANS_INTRANS)) {
+				struct pgerr e2 = { 0 };
+				db_command(&app->db, "ROLLBACK", &e2);
+				pgerr_release(&e2);
+			}
+			if (st->mode == RUN_OWN_TX) {
+				/* the file's own transaction rolled back with it */
+				while (i > 0 && st->p.stmts[i].cls != STMT_TX_CONTROL)
+					i--;
+			}
+			report_failure(r, st, &e, (int)(s - st->p.stmts),
+				       0, false);
+			if (!e.conn_lost) {
+				struct strbuf msg = STRBUF_INIT;
+				char *m = redact(e.msg ? e.msg : "");
+				strbuf_addf(&msg, "error = ");
+				strbuf_add_literal(&msg, m);
+				free(m);
+				strbuf_addstr(&msg, ", statements_done = ");
+				strbuf_addf(&msg, "%zu", (size_t)(s - st->p.stmts));
+				update_row(r, st, &sb, msg.buf);
+				strbuf_release(&msg);
+				book(r, sb.buf);
+				book(r, "RESET ALL");
+			}
+			note("%s stopped at statement %zu of %zu; statements before it stay %s",
+			     step_label(st->m), (size_t)(s - st->p.stmts) + 1, st->p.nr,
+			     st->down ? "reverted" : "applied");
+			hint("fix the cause, then run 'strata %s --resume' to continue from statement %zu, or record the outcome by hand with 'strata resolve %s applied' or 'strata resolve %s reverted'",
+			     st->down ? "down" : "up", (size_t)(s - st->p.stmts) + 1,
+			     st->m->raw_version, st->m->raw_version);
+			err_set_kind("partial");
+			pgerr_release(&e);
+			goto out;
+		}
+		if (st->mode != RUN_OWN_TX ||
+		    PQtransactionStatus(app->db.conn) == PQTRANS_IDLE) {
+			strbuf_reset(&set);
+			strbuf_addf(&set, "statements_done = %zu", i + 1);
+			update_row(r, st, &sb, set.buf);
+			if (book(r, sb.buf))
+				goto out;
+		}
+		if (interrupted) {
+			err_set_kind("interrupted");
+			error("interrupted after statement %zu of %zu of %s", i + 1,
+			      st->p.nr, step_label(st->m));
+			hint("run 'strata %s --resume' to continue", st->down ? "down" : "up");
+			goto out;
+		}
+	}
+	if (!r->dry_run && PQtransactionStatus(app->db.conn) != PQTRANS_IDLE) {
+		struct pgerr e2 = { 0 };
+		db_command(&app->db, "ROLLBACK", &e2);
+		pgerr_release(&e2);
+		err_set_kind("sql");
+		error("%s ends inside an open transaction (BEGIN without COMMIT); it was rolled back",
+		      step_label(st->m));
+		goto out;
+	}
+	strbuf_reset(&sb);
+	if (st->down) {
+		strbuf_addstr(&sb, "DELETE FROM ");
+		history_qname(&app->cfg, &sb);
+		strbuf_addf(&sb, " WHERE version OPERATOR(pg_catalog.=) '%s';", st->m->version);
+	} else {
+		strbuf_reset(&set);
+		strbuf_addf(&set, "state = 'applied', statements_done = NULL, error = NULL, "
+			    "checksum = '%s', applied_at = pg_catalog.now(), duration_ms = %.0f",
+			    st->s.checksum, now_ms() - start);
+		update_row(r, st, &sb, set.buf);
+	}
+	if (book(r, sb.buf) || book(r, "RESET ALL;"))
+		goto out;
+	if (r->dry_run)
+		r->nr_done++;
+	else
+		record_done(r, st, now_ms() - start, false);
+	ret = 0;
+out:
+	strbuf_release(&sb);
+	strbuf_release(&set);
+	return ret;
+}
+
+int runner_ensure_table(struct run *r)
+{
+	struct app *app = r->app;
+	struct strbuf sb = STRBUF_INIT;
+	int k1, k2, ret;
+
+	if (app->hist.exists)
+		return 0;
+	history_lock_key(&app->cfg, &k1, &k2);
+	strbuf_addf(&sb, "BEGIN;\nSELECT pg_catalog.pg_advisory_xact_lock(%d, %d);\n", k1, k2);
+	history_create_sql(&app->cfg, &sb);
+	strbuf_addstr(&sb, "COMMIT;\n");
+	ret = book(r, sb.buf);
+	if (!ret && !r->dry_run)
+		app->hist.exists = true;
+	strbuf_release(&sb);
+	return ret;
+}
+
+int runner_step(struct run *r, struct step *st)
+{
+	if (interrupted) {
+		err_set_kind("interrupted");
+		return error("interrupted before %s", step_label(st->m));
+	}
+	if (r->dry_run && !out.json)
+		printf("-- %s %s (%s)\n", st->down ? "revert" : "apply", step_label(st->m),
+		       st->mode == RUN_TX ? "one transaction" :
+		       st->mode == RUN_NO_TX ? "no transaction, statement by statement" :
+		       "the file's own transactions, statement by statement");
+	if (st->mode == RUN_TX)
+		return run_tx(r, st);
+	return run_stepwise(r, st);
+}

@@ -1,0 +1,63 @@
+/*
+ * runner.h - applying and reverting migrations against the database.
+ *
+ * A transactional migration goes out as two messages: the first holds
+ * BEGIN, strata's guard, the whole script and the history row; the second
+ * is COMMIT alone, sent only after every statement of the first succeeded,
+ * so a killed strata never leaves the server committing work it did not
+ * see. A migration that cannot run in a transaction runs statement by
+ * statement, with its progress written to the history before and after
+ * each one.
+ */
+#ifndef STRATA_RUNNER_H
+#define STRATA_RUNNER_H
+
+#include <stdbool.h>
+#include "source.h"
+#include "../sql/parse.h"
+
+struct app;
+struct json;
+
+enum run_mode {
+	RUN_TX,		/* one transaction with the history row */
+	RUN_NO_TX,	/* statement by statement, outside a transaction */
+	RUN_OWN_TX,	/* the file's own BEGIN/COMMIT, statement by statement */
+};
+
+/* One migration script ready to run: read, parsed and classified. */
+struct step {
+	struct migration *m;
+	bool down;
+	struct script s;
+	struct parsed p;
+	enum run_mode mode;
+	int start_at;		/* first statement to run (resume) */
+};
+
+struct run {
+	struct app *app;
+	bool dry_run;
+	struct json *j;		/* --json: the array of done steps */
+	int nr_done;
+	double total_ms;
+};
+
+/*
+ * Read and parse the script of 'm' into 'st', and decide how it runs.
+ * Every problem is reported with file:line:column; returns 0 or -1.
+ */
+int step_prepare(struct app *app, struct migration *m, bool down,
+		 struct step *st);
+void step_release(struct step *st);
+
+/* Create the history table if it is missing (no-op in dry-run). */
+int runner_ensure_table(struct run *r);
+
+/* Run one prepared step. 0, or -1 after the error was reported. */
+int runner_step(struct run *r, struct step *st);
+
+/* Label used in messages: "20250101000000_create_users". */
+const char *step_label(const struct migration *m);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * source.h - the migrations folder: which migrations exist, in what order,
+ * and their scripts.
+ *
+ * source_load() only reads names (and the first lines of single .sql files,
+ * to tell the one-file-two-sections layout from an up-only file); scripts
+ * are read on demand by script_read(), so memory does not grow with the
+ * size of the folder's files.
+ */
+#ifndef STRATA_SOURCE_H
+#define STRATA_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum layout {
+	LAYOUT_PAIR,		/* V_name.up.sql + V_name.down.sql */
+	LAYOUT_UP_ONLY,		/* V_name.sql */
+	LAYOUT_SECTIONS,	/* V_name.sql with -- migrate:up / -- migrate:down */
+	LAYOUT_FOLDER,		/* V_name/up.sql + down.sql */
+};
+
+struct migration {
+	char *version;		/* normalised: "20190226002946" */
+	char *raw_version;	/* as written: "2019-02-26-002946" */
+	char *name;		/* "create_users" */
+	char *up_path;		/* file that holds the up script */
+	char *down_path;	/* file that holds the down script, or NULL */
+	enum layout layout;
+};
+
+struct source {
+	char *dir;
+	struct migration *m;
+	size_t nr, alloc;
+	size_t max_file_size;
+};
+
+/*
+ * Scan 'dir'. Every problem with the folder is reported (error()); returns
+ * -1 if there was any, 0 otherwise. The migrations come out sorted by
+ * version.
+ */
+int source_load(struct source *src, const char *dir);
+void source_release(struct source *src);
+/* index of the migration with normalised 'version', or -1 */
+long source_find(const struct source *src, const char *version);
+
+/* One script (the up or the down side of a migration), read into memory. */
+struct script {
+	char *path;		/* file it came from (borrowed) */
+	char *text;		/* script text, NUL-terminated, BOM removed */
+	size_t len;
+	char *buf;		/* the whole file as read (owns 'text') */
+	size_t text_off;	/* where 'text' starts inside the file */
+	int first_line;		/* line of the file on which 'text' starts */
+	bool no_transaction;	/* -- strata:no-transaction directive */
+	char checksum[65];	/* sha256 hex of the normalised script */
+};
+
+/*
+ * Read the up (down=false) or down script of 'm'. Rejects (error(), -1) a
+ * file that is not a regular file, too big, contains a NUL byte or invalid
+ * UTF-8. A missing down script is not an error here: script->text is NULL.
+ */
+int script_read(const struct source *src, const struct migration *m,
+		bool down, struct script *s);
+void script_release(struct script *s);
+
+/* Line (1-based) and column (1-based, in characters) of byte 'off' of
+ * 'text', and a copy of that line. */
+void script_position(const struct script *s, size_t off, int *line, int *col,
+		     char **line_text);
+
+/* sha256 hex of 'n' bytes with CRLF counted as LF. */
+void checksum_text(const char *text, size_t n, char out[65]);
+
+const char *layout_name(enum layout l);
+
+#endif

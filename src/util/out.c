@@ -1,0 +1,238 @@
+#include "../compat.h"
+#include "out.h"
+#include "util.h"
+
+#include <unistd.h>
+
+struct output out;
+struct err last_err;
+
+static char **secrets;
+static size_t nr_secrets, alloc_secrets;
+
+void out_init(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	out.tty = isatty(STDERR_FILENO);
+	out.color = isatty(STDOUT_FILENO) && !(nc && *nc) &&
+		    !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
+}
+
+void err_reset(void)
+{
+	free(last_err.msg);
+	free(last_err.kind);
+	free(last_err.detail);
+	free(last_err.hint);
+	free(last_err.sqlstate);
+	free(last_err.migration);
+	free(last_err.file);
+	memset(&last_err, 0, sizeof(last_err));
+}
+
+void err_set_kind(const char *kind)
+{
+	if (!last_err.kind)
+		last_err.kind = xstrdup(kind);
+}
+
+static void add_secret(const char *s)
+{
+	if (!s || strlen(s) < 1)
+		return;
+	for (size_t i = 0; i < nr_secrets; i++)
+		if (!strcmp(secrets[i], s))
+			return;
+	ALLOC_GROW(secrets, nr_secrets + 1, alloc_secrets);
+	secrets[nr_secrets++] = xstrdup(s);
+}
+
+void secret_add(const char *s)
+{
+	struct strbuf enc = STRBUF_INIT;
+
+	if (!s || !*s)
+		return;
+	add_secret(s);
+	/* the same password as it appears percent-encoded inside a URL */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+			strbuf_addch(&enc, *p);
+		else
+			strbuf_addf(&enc, "%%%02X", *p);
+	}
+	add_secret(enc.buf);
+	strbuf_release(&enc);
+}
+
+char *redact(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, s);
+	for (size_t i = 0; i < nr_secrets; i++) {
+		const char *sec = secrets[i];
+		size_t n = strlen(sec);
+		char *hit;
+		size_t from = 0;
+
+		while ((hit = strstr(sb.buf + from, sec))) {
+			struct strbuf t = STRBUF_INIT;
+			size_t at = (size_t)(hit - sb.buf);
+			strbuf_add(&t, sb.buf, at);
+			strbuf_addstr(&t, "***");
+			strbuf_addstr(&t, hit + n);
+			strbuf_release(&sb);
+			sb = t;
+			from = at + 3;
+		}
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+void out_clean(struct strbuf *sb, const char *s, bool keep_newlines)
+{
+	char *r = redact(s);
+	for (const unsigned char *p = (const unsigned char *)r; *p; p++) {
+		if ((*p < 0x20 && !(*p == '\n' && keep_newlines) &&
+		     *p != '\t') || *p == 0x7f)
+			strbuf_addf(sb, "\\x%02x", *p);
+		else
+			strbuf_addch(sb, *p);
+	}
+	free(r);
+}
+
+#define COLOR(name, code) \
+	const char *name(void) { return out.color ? code : ""; }
+COLOR(c_bold, "\033[1m")
+COLOR(c_dim, "\033[2m")
+COLOR(c_red, "\033[31m")
+COLOR(c_green, "\033[32m")
+COLOR(c_yellow, "\033[33m")
+COLOR(c_cyan, "\033[36m")
+COLOR(c_reset, "\033[0m")
+
+/*
+ * Format, then clean. Colour escapes are added by callers through the
+ * c_*() functions inside 'fmt' itself, so they are kept: only the
+ * arguments are cleaned.
+ */
+static void vemit(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	struct strbuf raw = STRBUF_INIT, clean = STRBUF_INIT;
+	char *r;
+
+	strbuf_vaddf(&raw, fmt, ap);
+	/* keep ESC only when it starts one of our own colour sequences */
+	r = redact(raw.buf);
+	for (const unsigned char *p = (const unsigned char *)r; *p; p++) {
+		if (*p == 0x1b && out.color && p[1] == '[') {
+			strbuf_addch(&clean, *p);
+			continue;
+		}
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			strbuf_addf(&clean, "\\x%02x", *p);
+		else
+			strbuf_addch(&clean, *p);
+	}
+	free(r);
+	fprintf(f, "%s%s\n", prefix, clean.buf);
+	strbuf_release(&raw);
+	strbuf_release(&clean);
+}
+
+void say(const char *fmt, ...)
+{
+	va_list ap;
+	if (out.json || out.verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	vemit(stdout, "", fmt, ap);
+	va_end(ap);
+}
+
+void say_always(const char *fmt, ...)
+{
+	va_list ap;
+	if (out.json)
+		return;
+	va_start(ap, fmt);
+	vemit(stdout, "", fmt, ap);
+	va_end(ap);
+}
+
+void verbose(const char *fmt, ...)
+{
+	va_list ap;
+	if (out.verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vemit(stderr, "", fmt, ap);
+	va_end(ap);
+}
+
+void warning(const char *fmt, ...)
+{
+	va_list ap;
+	char *prefix = xasprintf("%swarning:%s ", c_yellow(), c_reset());
+	va_start(ap, fmt);
+	vemit(stderr, prefix, fmt, ap);
+	va_end(ap);
+	free(prefix);
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+	char *prefix = xasprintf("%serror:%s ", c_red(), c_reset());
+
+	if (!last_err.msg) {
+		struct strbuf sb = STRBUF_INIT;
+		va_start(ap, fmt);
+		strbuf_vaddf(&sb, fmt, ap);
+		va_end(ap);
+		last_err.msg = redact(sb.buf);
+		strbuf_release(&sb);
+	}
+	va_start(ap, fmt);
+	vemit(stderr, prefix, fmt, ap);
+	va_end(ap);
+	free(prefix);
+	return -1;
+}
+
+void detail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vemit(stderr, "detail: ", fmt, ap);
+	va_end(ap);
+}
+
+void hint(const char *fmt, ...)
+{
+	va_list ap;
+	char *prefix = xasprintf("%shint:%s ", c_cyan(), c_reset());
+	va_start(ap, fmt);
+	vemit(stderr, prefix, fmt, ap);
+	va_end(ap);
+	free(prefix);
+}
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vemit(stderr, "", fmt, ap);
+	va_end(ap);
+}
+
+void out_json(const struct strbuf *doc)
+{
+	char *r = redact(doc->buf);
+	fputs(r, stdout);
+	fputc('\n', stdout);
+	free(r);
+}
