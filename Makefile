@@ -56,9 +56,14 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/u-%: tests/unit/u-%.c $(LIB_OBJ)
+# Unit tests link what they use from an archive of everything but main.
+$(BUILD)/libstrata.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/tests/u-%: tests/unit/u-%.c $(BUILD)/libstrata.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libstrata.a $(LDFLAGS) $(LIBS) -lcmocka
 
 PROVE = prove -j$(PROVE_JOBS) --exec tests/run-test.sh
 T ?= $(wildcard tests/t/t*.sh)

@@ -317,3 +317,30 @@ test_no_statements_since_mark() {
 		return 1
 	fi
 }
+
+# pg_wait_for DB SQL [SECONDS]: poll until SQL returns t (default 20 s).
+pg_wait_for() {
+	local i n=$(( ${3:-20} * 10 ))
+	for ((i = 0; i < n; i++)); do
+		if [ "$(pg_sql "$1" "$2" 2>/dev/null)" = t ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "pg_wait_for: timed out waiting for: $2" >&2
+	return 1
+}
+
+# pg_wait_query DB PATTERN: wait until another backend runs a query
+# matching the LIKE pattern.
+pg_wait_query() {
+	pg_wait_for "$1" "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+		WHERE pid <> pg_backend_pid() AND state = 'active'
+		AND query LIKE '$2')" "${3:-20}"
+}
+
+# strata_backend_pid DB: pid of strata's backend (application_name strata%)
+strata_backend_pid() {
+	pg_sql "$1" "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'strata%'
+		AND pid <> pg_backend_pid() ORDER BY backend_start DESC LIMIT 1"
+}

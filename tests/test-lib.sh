@@ -186,8 +186,8 @@ test_known_broken_failure_() {
 test_run_() {
 	local body=$1 out=$2
 	if [ -n "$TEST_VERBOSE" ]; then
-		eval "$body" >"$out" 2>&1 </dev/null
-		local rc=$?
+		local rc
+		{ set -x; eval "$body"; rc=$?; set +x; } >"$out" 2>&1 </dev/null
 		test_diag_ <"$out"
 		return $rc
 	fi

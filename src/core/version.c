@@ -8,7 +8,8 @@ char *version_normalize(const char *s, size_t n)
 	size_t k = 0;
 	bool digit = false;
 
-	if (!n || s[0] == '-')
+	/* '-' only between digits: 2019-02-26-002946 */
+	if (!n || s[0] == '-' || s[n - 1] == '-')
 		goto bad;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] >= '0' && s[i] <= '9') {

@@ -164,8 +164,8 @@ test_expect_success 'history lists the applied migrations in order with names' '
 	strata -d "$DB" up >out 2>err &&
 	strata -d "$DB" history >out 2>err &&
 	test_grep "1001" out && test_grep "a" out &&
-	grep -o -w -E "1001|1002|2001|2002|3001" out | tr "\n" " " >actual &&
-	echo "1001 1002 2001 2002 3001 " >expect &&
+	grep -o -w -E "1001|1002|2001|2002|3001" out >actual &&
+	printf "%s\n" 1001 1002 2001 2002 3001 >expect &&
 	test_cmp expect actual
 '
 

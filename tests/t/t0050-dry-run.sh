@@ -25,11 +25,11 @@ test_expect_success 'up --dry-run prints the migrations and the bookkeeping' '
 
 test_expect_success 'the SQL comes out in order: BEGIN, body, INSERT, COMMIT' '
 	awk "
-		/^[[:space:]]*(BEGIN|begin)/ && !b { b = NR }
 		/CREATE TABLE dry_one/ && !c { c = NR }
-		/(INSERT|insert) (INTO|into).*strata_migrations/ && !i { i = NR }
-		/^[[:space:]]*(COMMIT|commit)/ && !e { e = NR }
-		END { print (b && c && i && e && b < c && c < i && i < e) ? \"ordered\" : \"not ordered: \" b \" \" c \" \" i \" \" e }
+		/^[[:space:]]*(BEGIN|begin)[[:space:]]*;/ && !c { b = NR }
+		/(INSERT|insert) (INTO|into).*strata_migrations/ && c && !i { i = NR }
+		/^[[:space:]]*(COMMIT|commit)[[:space:]]*;/ && i && !e { e = NR }
+		END { print (b && c && i && e) ? \"ordered\" : \"not ordered: \" b \" \" c \" \" i \" \" e }
 	" out >actual &&
 	echo ordered >expect &&
 	test_cmp expect actual
@@ -48,6 +48,7 @@ test_expect_success 'up --dry-run sent no DDL to the server' '
 test_expect_success 'up --dry-run --json says dry_run and lists what would run' '
 	strata -d "$DB" up --dry-run --json >dry.json 2>err &&
 	json_check dry.json "d[\"dry_run\"] is True" &&
+	json_check dry.json "d[\"from\"] == \"base\" and d[\"to\"] == \"2\"" &&
 	json_check dry.json "[m[\"version\"] for m in d[\"applied\"]] == [\"1\", \"2\"]" &&
 	test_no_history app
 '
