@@ -412,3 +412,17 @@ json_check() {
 	sed -e 's/^/| /' "$1" >&2
 	return 1
 }
+
+# strata_bg OUT ERR ARGS...: start strata in the background as a user's
+# shell would (SIGINT and SIGTERM at their defaults: a non-interactive
+# shell makes background jobs ignore SIGINT). Sets STRATA_PID to strata's
+# own pid; collect its exit status with `wait $STRATA_PID`.
+strata_bg() {
+	local out=$1 err=$2
+	shift 2
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$STRATA" "$@" >"$out" 2>"$err" </dev/null &
+	STRATA_PID=$!
+}

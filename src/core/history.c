@@ -25,11 +25,11 @@ void history_create_sql(const struct config *c, struct strbuf *sb)
 	history_qname(c, sb);
 	strbuf_addstr(sb,
 		" (\n"
-		"    version text PRIMARY KEY CHECK (version ~ '^[0-9]+$'),\n"
+		"    version text PRIMARY KEY CHECK (version OPERATOR(pg_catalog.~) '^[0-9]+$'),\n"
 		"    name text NOT NULL,\n"
 		"    checksum text NOT NULL,\n"
 		"    state text NOT NULL DEFAULT 'applied'\n"
-		"        CHECK (state IN ('applied', 'partial', 'reverting')),\n"
+		"        CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['applied', 'partial', 'reverting'])),\n"
 		"    statements_done integer,\n"
 		"    error text,\n"
 		"    applied_at timestamptz NOT NULL DEFAULT pg_catalog.now(),\n"
@@ -67,8 +67,9 @@ int history_read(struct db *db, const struct config *c, struct history *h)
 	memset(h, 0, sizeof(*h));
 	r = db_query_params(db,
 		"SELECT c.relkind FROM pg_catalog.pg_class c "
-		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE n.nspname = $1 AND c.relname = $2", 2, params, &e);
+		"JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+		"WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
+		"AND c.relname OPERATOR(pg_catalog.=) $2::pg_catalog.name", 2, params, &e);
 	if (!r) {
 		pgerr_report(&e, "cannot read the history table");
 		pgerr_release(&e);
@@ -87,7 +88,7 @@ int history_read(struct db *db, const struct config *c, struct history *h)
 	h->exists = true;
 	strbuf_addstr(&sql,
 		"SELECT version, name, checksum, state, statements_done, error, "
-		"pg_catalog.to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+		"pg_catalog.to_char(pg_catalog.timezone('UTC', applied_at), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
 		"duration_ms, stamped FROM ");
 	history_qname(c, &sql);
 	strbuf_addstr(&sql, " ORDER BY pg_catalog.length(version), version COLLATE \"C\"");

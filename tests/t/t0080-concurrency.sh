@@ -88,7 +88,8 @@ assert total == 10, total
 '
 
 test_expect_success 'setup: a slow migration' '
-	echo "SELECT pg_sleep(4); CREATE TABLE slow (id int);" >migrations/0100_slow.sql
+	echo "SELECT pg_sleep(4); CREATE TABLE slow (id int);" >migrations/0100_slow.up.sql &&
+	echo "DROP TABLE slow;" >migrations/0100_slow.down.sql
 '
 
 test_expect_success 'a runner with --lock-wait 1s gives up with exit 1 while another holds the lock' '
