@@ -206,6 +206,15 @@ static const char *ini_val(struct ini_state *st, const char *key)
 	return NULL;
 }
 
+/* Does the chosen [env.NAME] set 'key' itself? */
+static bool env_has(struct ini_state *st, const char *key)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(ini_keys); k++)
+		if (!strcmp(ini_keys[k], key))
+			return st->vals[1][k] != NULL;
+	return false;
+}
+
 static int dur_setting(const char *what, const char *v, long *out_ms)
 {
 	if (parse_duration(v, out_ms)) {
@@ -418,6 +427,9 @@ int config_resolve(struct config *c, bool *usage)
 	}
 
 	v = c->opt_url_env ? c->opt_url_env : ini_val(&st, "url_env");
+	/* an environment's own url beats a url_env inherited from [strata] */
+	if (!c->opt_url_env && env_has(&st, "url") && !env_has(&st, "url_env"))
+		v = NULL;
 	c->url_env = v ? xstrdup(v) : NULL;
 	v = ini_val(&st, "url");
 	c->cfg_url = v ? xstrdup(v) : NULL;

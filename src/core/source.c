@@ -221,7 +221,8 @@ int source_load(struct source *src, const char *dir)
 	}
 	closedir(d);
 
-	qsort(ent, nr, sizeof(*ent), cmp_entry);
+	if (nr)
+		qsort(ent, nr, sizeof(*ent), cmp_entry);
 	for (size_t i = 0; i < nr;) {
 		size_t j = i + 1;
 		struct entry *up = NULL, *down = NULL;

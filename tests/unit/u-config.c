@@ -145,6 +145,145 @@ static void table_names(void **state)
 		"a234567890123456789012345678901234567890123456789012345678901234", &s, &t), -1);
 }
 
+static char *write_tmp(const char *text)
+{
+	char path[] = "/tmp/u-config-ini.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return strdup(path);
+}
+
+static void ini_envs(void **state)
+{
+	char *path = write_tmp(
+		"; comment\n"
+		"[strata]\n"
+		"migrations = db/migrations\n"
+		"lock_timeout = 750ms\n"
+		"url_env = MAIN_URL\n"
+		"\n"
+		"[env.validator]\n"
+		"migrations = validator/migrations\n"
+		"table = validator.schema_history\n"
+		"url = postgres://v:VeryS3cret@db/validator\n"
+		"out_of_order = allow\n"
+		"pooler = transaction\n"
+		"\n"
+		"[env.backend]\n"
+		"url_env = BACKEND_URL\n");
+	struct config c;
+	bool usage;
+	char *r;
+	(void)state;
+
+	config_init(&c);
+	c.opt_config = strdup(path);
+	c.opt_env_file = strdup("/dev/null");
+	assert_int_equal(config_resolve(&c, &usage), 0);
+	assert_string_equal(c.source_dir, "db/migrations");
+	assert_string_equal(c.schema, "public");
+	assert_string_equal(c.table, "strata_migrations");
+	assert_int_equal(c.lock_timeout_ms, 750);
+	assert_string_equal(c.url_env, "MAIN_URL");
+	assert_false(c.pooler);
+	assert_int_equal(c.nr_env_names, 2);
+	config_release(&c);
+
+	config_init(&c);
+	c.opt_config = strdup(path);
+	c.opt_env_file = strdup("/dev/null");
+	c.opt_env = strdup("validator");
+	c.opt_lock_timeout = 5000;	/* a flag beats the file */
+	assert_int_equal(config_resolve(&c, &usage), 0);
+	assert_string_equal(c.source_dir, "validator/migrations");
+	assert_string_equal(c.schema, "validator");
+	assert_string_equal(c.table, "schema_history");
+	assert_int_equal(c.lock_timeout_ms, 5000);
+	assert_true(c.out_of_order);
+	assert_true(c.pooler);
+	assert_null(c.url_env);	/* its own url beats [strata]'s url_env */
+	assert_non_null(c.cfg_url);
+	r = redact("postgres://v:VeryS3cret@db/validator");
+	assert_null(strstr(r, "VeryS3cret"));	/* known as a secret once read */
+	free(r);
+	config_release(&c);
+
+	config_init(&c);
+	c.opt_config = strdup(path);
+	c.opt_env_file = strdup("/dev/null");
+	c.opt_env = strdup("nosuch");
+	assert_int_equal(config_resolve(&c, &usage), -1);
+	assert_true(usage);
+	err_reset();
+	config_release(&c);
+	unlink(path);
+	free(path);
+
+	path = write_tmp("[strata]\nmigrations = a\ncolour = blue\n");
+	config_init(&c);
+	c.opt_config = strdup(path);
+	c.opt_env_file = strdup("/dev/null");
+	assert_int_equal(config_resolve(&c, &usage), -1);
+	assert_non_null(strstr(last_err.msg, ":3:"));
+	assert_non_null(strstr(last_err.msg, "colour"));
+	err_reset();
+	config_release(&c);
+	unlink(path);
+	free(path);
+}
+
+static void url_precedence(void **state)
+{
+	struct config c;
+	struct conninfo ci;
+	bool usage;
+	(void)state;
+
+	unsetenv("DATABASE_URL");
+	setenv("DB_HOST", "parts-host", 1);
+	setenv("DB_NAME", "parts-db", 1);
+	setenv("DB_USERNAME", "parts-user", 1);
+	config_init(&c);
+	c.opt_env_file = strdup("/dev/null");
+	c.opt_config = strdup("/dev/null");
+	assert_int_equal(config_resolve(&c, &usage), 0);
+	assert_int_equal(conninfo_resolve(&c, &ci), 0);
+	assert_string_equal(conninfo_get(&ci, "host"), "parts-host");
+	assert_string_equal(conninfo_get(&ci, "user"), "parts-user");
+	conninfo_release(&ci);
+
+	setenv("DATABASE_URL", "postgres://env-host/env-db", 1);
+	assert_int_equal(conninfo_resolve(&c, &ci), 0);
+	assert_string_equal(conninfo_get(&ci, "host"), "env-host");
+	conninfo_release(&ci);
+
+	setenv("MY_URL", "postgres://named-host/x", 1);
+	c.url_env = strdup("MY_URL");
+	assert_int_equal(conninfo_resolve(&c, &ci), 0);
+	assert_string_equal(conninfo_get(&ci, "host"), "named-host");
+	conninfo_release(&ci);
+
+	c.opt_url = strdup("host=flag-host dbname=f");
+	assert_int_equal(conninfo_resolve(&c, &ci), 0);
+	assert_string_equal(conninfo_get(&ci, "host"), "flag-host");
+	assert_string_equal(ci.source, "-d");
+	conninfo_release(&ci);
+
+	free(c.opt_url);
+	c.opt_url = NULL;
+	unsetenv("MY_URL");
+	assert_int_equal(conninfo_resolve(&c, &ci), -1);	/* named but unset */
+	err_reset();
+	conninfo_release(&ci);
+	config_release(&c);
+	unsetenv("DB_HOST");
+	unsetenv("DB_NAME");
+	unsetenv("DB_USERNAME");
+	unsetenv("DATABASE_URL");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +293,8 @@ int main(void)
 		cmocka_unit_test(dotenv),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(table_names),
+		cmocka_unit_test(ini_envs),
+		cmocka_unit_test(url_precedence),
 	};
 	out.verbosity = -1;
 	return RUN_TESTS(tests);
