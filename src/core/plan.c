@@ -234,10 +234,32 @@ int plan_down(struct app *app, const struct target *t,
 	return bad ? -1 : 0;
 }
 
+/* The version the database would be at after a dry run of 'p'. */
+static const char *planned_to(struct app *app, const struct plan *p)
+{
+	const struct history *h = &app->hist;
+
+	if (p->redo || !p->nr)
+		return p->from;
+	if (!p->down)
+		return p->steps[p->nr - 1].m->version;
+	for (size_t i = h->nr; i > 0; i--) {
+		bool reverted = false;
+		if (strcmp(h->a[i - 1].state, "applied"))
+			continue;
+		for (size_t k = 0; k < p->nr; k++)
+			if (!strcmp(p->steps[k].m->version, h->a[i - 1].version))
+				reverted = true;
+		if (!reverted)
+			return h->a[i - 1].version;
+	}
+	return "base";
+}
+
 int plan_run(struct app *app, struct plan *p, bool dry_run)
 {
-	struct strbuf doc = STRBUF_INIT;
-	struct json j;
+	struct strbuf doc = STRBUF_INIT, sqldoc = STRBUF_INIT;
+	struct json j, jsql;
 	struct run r = { 0 };
 	int failed = 0;
 	double start = now_ms();
@@ -245,15 +267,18 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	r.app = app;
 	r.dry_run = dry_run;
 	json_init(&j, &doc);
+	json_init(&jsql, &sqldoc);
 	if (out.json) {
 		json_obj_begin(&j);
 		json_kstr(&j, "command", app->command);
 		json_kstr(&j, "database", app->ci.display);
 		json_kstr(&j, "from", p->from);
 		json_kbool(&j, "dry_run", dry_run);
-		json_key(&j, dry_run ? "sql" : p->down ? "reverted" : "applied");
+		json_key(&j, p->down ? "reverted" : "applied");
 		json_arr_begin(&j);
 		r.j = &j;
+		json_arr_begin(&jsql);
+		r.jsql = &jsql;
 	}
 	if (!p->nr) {
 		say("nothing to %s; at %s", p->down ? "revert" : "apply", head_label(app));
@@ -273,8 +298,15 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		app_read_history(app);
 	if (out.json) {
 		json_arr_end(&j);
-		json_kstr(&j, "to", history_head(&app->hist) ?
-			  history_head(&app->hist)->version : "base");
+		if (dry_run) {
+			json_arr_end(&jsql);
+			json_key(&j, "sql");
+			json_raw(&j, sqldoc.buf);
+			json_kstr(&j, "to", planned_to(app, p));
+		} else {
+			json_kstr(&j, "to", history_head(&app->hist) ?
+				  history_head(&app->hist)->version : "base");
+		}
 		json_kint(&j, "duration_ms", (long long)(now_ms() - start + 0.5));
 		json_kbool(&j, "ok", !failed);
 		if (failed) {
@@ -307,5 +339,6 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			    r.nr_done == 1 ? "" : "s", now_ms() - start, head_label(app));
 	}
 	strbuf_release(&doc);
+	strbuf_release(&sqldoc);
 	return failed ? exit_failure() : EXIT_OK;
 }

@@ -289,7 +289,7 @@ static const char *progress_label(int done, void *data)
 static void dry_print(struct run *r, const char *sql)
 {
 	if (out.json) {
-		json_str(r->j, sql);
+		json_str(r->jsql, sql);
 		return;
 	}
 	fputs(sql, stdout);
@@ -303,14 +303,17 @@ static void record_done(struct run *r, struct step *st, double ms, bool tx)
 {
 	r->nr_done++;
 	r->total_ms += ms;
-	if (r->j && !r->dry_run) {
+	if (r->j) {
 		json_obj_begin(r->j);
 		json_kstr(r->j, "version", st->m->raw_version);
 		json_kstr(r->j, "name", st->m->name);
-		json_kint(r->j, "duration_ms", (long long)(ms + 0.5));
+		if (!r->dry_run)
+			json_kint(r->j, "duration_ms", (long long)(ms + 0.5));
 		json_kbool(r->j, "transaction", tx);
 		json_obj_end(r->j);
 	}
+	if (r->dry_run)
+		return;
 	say("  %s%-4s%s %s %s(%.0f ms)%s", st->down ? c_yellow() : c_green(),
 	    st->down ? "down" : "up", c_reset(), step_label(st->m), c_dim(), ms, c_reset());
 }
@@ -362,7 +365,7 @@ static int run_tx(struct run *r, struct step *st)
 		dry_print(r, msg.buf);
 		dry_print(r, "COMMIT;\nRESET ALL;\n");
 		strbuf_release(&msg);
-		r->nr_done++;
+		record_done(r, st, 0, true);
 		return 0;
 	}
 	start = now_ms();
@@ -613,10 +616,7 @@ static int run_stepwise(struct run *r, struct step *st)
 	}
 	if (book(r, sb.buf) || book(r, "RESET ALL;"))
 		goto out;
-	if (r->dry_run)
-		r->nr_done++;
-	else
-		record_done(r, st, now_ms() - start, false);
+	record_done(r, st, now_ms() - start, false);
 	ret = 0;
 out:
 	strbuf_release(&sb);

@@ -39,6 +39,7 @@ struct run {
 	struct app *app;
 	bool dry_run;
 	struct json *j;		/* --json: the array of done steps */
+	struct json *jsql;	/* --json --dry-run: the statements */
 	int nr_done;
 	double total_ms;
 };

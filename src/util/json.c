@@ -125,6 +125,12 @@ void json_null(struct json *j)
 	strbuf_addstr(j->out, "null");
 }
 
+void json_raw(struct json *j, const char *encoded)
+{
+	sep(j);
+	strbuf_addstr(j->out, encoded);
+}
+
 void json_kstr(struct json *j, const char *k, const char *s) { json_key(j, k); json_str(j, s); }
 void json_kint(struct json *j, const char *k, long long v) { json_key(j, k); json_int(j, v); }
 void json_knum(struct json *j, const char *k, double v) { json_key(j, k); json_num(j, v); }

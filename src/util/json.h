@@ -30,6 +30,8 @@ void json_int(struct json *j, long long v);
 void json_num(struct json *j, double v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* Append an already encoded JSON value. */
+void json_raw(struct json *j, const char *encoded);
 
 /* key + value shorthands */
 void json_kstr(struct json *j, const char *key, const char *s);
