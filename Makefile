@@ -35,10 +35,15 @@ LIB_OBJ := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/u-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-integration check-asan demo bench \
-        install clean
+.PHONY: all deps build check check-unit check-integration check-asan demo \
+        bench install clean run-check run-demo run-bench
 
-all: $(BUILD)/strata
+# The public targets first make sure the Debian packages are there, then
+# run make again, so that pkg-config sees libraries installed just now.
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(BUILD)/strata
 
 # Install the Debian packages when a library or the server is missing.
 deps:
@@ -49,10 +54,10 @@ deps:
 		./scripts/install-deps.sh; \
 	fi
 
-$(BUILD)/strata: $(OBJ) | deps
+$(BUILD)/strata: $(OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(LDFLAGS) $(LIBS)
 
-$(BUILD)/%.o: %.c | deps
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -68,13 +73,17 @@ $(BUILD)/tests/u-%: tests/unit/u-%.c $(BUILD)/libstrata.a
 PROVE = prove -j$(PROVE_JOBS) --exec tests/run-test.sh
 T ?= $(wildcard tests/t/t*.sh)
 
-check-unit: $(UNIT_BIN)
+check-unit: deps
+	@$(MAKE) --no-print-directory $(UNIT_BIN)
 	$(PROVE) $(UNIT_BIN)
 
-check-integration: $(BUILD)/strata
+check-integration: build
 	STRATA=$(abspath $(BUILD)/strata) $(PROVE) $(T)
 
-check: deps $(BUILD)/strata $(UNIT_BIN)
+check: deps
+	@$(MAKE) --no-print-directory run-check
+
+run-check: $(BUILD)/strata $(UNIT_BIN)
 	STRATA=$(abspath $(BUILD)/strata) $(PROVE) $(UNIT_BIN) $(T)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build, same suites.
@@ -82,13 +91,19 @@ check-asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
-demo: $(BUILD)/strata
+demo: deps
+	@$(MAKE) --no-print-directory run-demo
+
+run-demo: $(BUILD)/strata
 	./scripts/demo.sh $(abspath $(BUILD)/strata)
 
-bench: $(BUILD)/strata
+bench: deps
+	@$(MAKE) --no-print-directory run-bench
+
+run-bench: $(BUILD)/strata
 	./bench/run.sh $(abspath $(BUILD)/strata)
 
-install: $(BUILD)/strata
+install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/strata $(DESTDIR)$(PREFIX)/bin/strata
 	install -m 644 docs/strata.1 $(DESTDIR)$(PREFIX)/share/man/man1/strata.1

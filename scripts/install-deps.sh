@@ -22,5 +22,3 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-# Debian starts a cluster and a pgbouncer on install; the tests start their
-# own, so stop the system ones where a service manager is not in charge.
