@@ -265,15 +265,22 @@ static long backoff_ms(int attempt)
 
 struct progress {
 	struct step *st;
-	int prefix;
+	int prefix;	/* strata's statements before the script's; -1: one at a time */
+	int index;	/* with prefix -1: the statement running */
 	char label[768];
 };
 
 static const char *progress_label(int done, void *data)
 {
 	struct progress *p = data;
-	int i = done - p->prefix;
-	if (i >= 0 && (size_t)i < p->st->p.nr) {
+	int i = p->index;
+	/*
+	 * A transactional migration goes out as one message, and the server
+	 * sends its results only at the end: which statement runs is known
+	 * only when statements go one by one.
+	 */
+	(void)done;
+	if (p->prefix < 0 && i >= 0 && (size_t)i < p->st->p.nr) {
 		int line, col;
 		script_position(&p->st->s, p->st->p.stmts[i].off, &line, &col, NULL);
 		snprintf(p->label, sizeof(p->label), "%s: statement %d at line %d",
@@ -357,7 +364,7 @@ static int run_tx(struct run *r, struct step *st)
 	struct app *app = r->app;
 	struct strbuf msg = STRBUF_INIT;
 	size_t body = build_tx_message(r, st, &msg);
-	struct progress pr = { st, PREFIX_RESULTS, "" };
+	struct progress pr = { st, PREFIX_RESULTS, 0, "" };
 	int attempt = 0, ret = -1;
 	double start;
 
@@ -524,7 +531,7 @@ static int run_stepwise(struct run *r, struct step *st)
 		const struct stmt *s = &st->p.stmts[i];
 		char *text = xstrndup(st->s.text + s->off, s->len);
 		struct pgerr e = { 0 };
-		struct progress pr = { st, 0, "" };
+		struct progress pr = { st, -1, (int)i, "" };
 		bool failed;
 
 		if (r->dry_run) {
