@@ -656,11 +656,15 @@ int runner_step(struct run *r, struct step *st)
 		err_set_kind("interrupted");
 		return error("interrupted before %s", step_label(st->m));
 	}
-	if (r->dry_run && !out.json)
-		printf("-- %s %s (%s)\n", st->down ? "revert" : "apply", step_label(st->m),
+	if (r->dry_run && !out.json) {
+		struct strbuf l = STRBUF_INIT;
+		out_clean(&l, step_label(st->m), false);
+		printf("-- %s %s (%s)\n", st->down ? "revert" : "apply", l.buf,
 		       st->mode == RUN_TX ? "one transaction" :
 		       st->mode == RUN_NO_TX ? "no transaction, statement by statement" :
 		       "the file's own transactions, statement by statement");
+		strbuf_release(&l);
+	}
 	if (st->mode == RUN_TX)
 		return run_tx(r, st);
 	return run_stepwise(r, st);

@@ -227,8 +227,11 @@ int db_run(struct db *db, const char *sql, struct pgerr *e, bool *failed,
 			if (out.tty && !out.json && out.verbosity >= 0 &&
 			    now_ms() - start > 2000) {
 				const char *label = progress ? progress(done, data) : NULL;
-				fprintf(stderr, "\r\033[K  %s... %.0f s", label ? label : "running",
+				struct strbuf l = STRBUF_INIT;
+				out_clean(&l, label ? label : "running", false);
+				fprintf(stderr, "\r\033[K  %s... %.0f s", l.buf,
 					(now_ms() - start) / 1000);
+				strbuf_release(&l);
 				fflush(stderr);
 				shown = true;
 			}

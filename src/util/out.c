@@ -104,32 +104,51 @@ void out_clean(struct strbuf *sb, const char *s, bool keep_newlines)
 	free(r);
 }
 
-#define COLOR(name, code) \
-	const char *name(void) { return out.color ? code : ""; }
-COLOR(c_bold, "\033[1m")
-COLOR(c_dim, "\033[2m")
-COLOR(c_red, "\033[31m")
-COLOR(c_green, "\033[32m")
-COLOR(c_yellow, "\033[33m")
-COLOR(c_cyan, "\033[36m")
-COLOR(c_reset, "\033[0m")
-
 /*
- * Format, then clean. Colour escapes are added by callers through the
- * c_*() functions inside 'fmt' itself, so they are kept: only the
- * arguments are cleaned.
+ * Colour functions return a marker that cannot occur in UTF-8 text
+ * (0xff 0x01 and a letter); vemit() turns markers into escape sequences
+ * and shows every other control character escaped, so a hostile file name
+ * or server message can never send its own escape sequence.
  */
+#define COLOR(name, mark) \
+	const char *name(void) { return out.color ? "\xff\x01" mark : ""; }
+COLOR(c_bold, "b")
+COLOR(c_dim, "d")
+COLOR(c_red, "r")
+COLOR(c_green, "g")
+COLOR(c_yellow, "y")
+COLOR(c_cyan, "c")
+COLOR(c_reset, "0")
+
+static const char *ansi(char mark)
+{
+	switch (mark) {
+	case 'b': return "\033[1m";
+	case 'd': return "\033[2m";
+	case 'r': return "\033[31m";
+	case 'g': return "\033[32m";
+	case 'y': return "\033[33m";
+	case 'c': return "\033[36m";
+	case '0': return "\033[0m";
+	}
+	return NULL;
+}
+
+/* Format, redact, then make safe for a terminal (see the colour markers). */
 static void vemit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	struct strbuf raw = STRBUF_INIT, clean = STRBUF_INIT;
 	char *r;
 
+	strbuf_addstr(&raw, prefix);
 	strbuf_vaddf(&raw, fmt, ap);
-	/* keep ESC only when it starts one of our own colour sequences */
 	r = redact(raw.buf);
 	for (const unsigned char *p = (const unsigned char *)r; *p; p++) {
-		if (*p == 0x1b && out.color && p[1] == '[') {
-			strbuf_addch(&clean, *p);
+		const char *seq;
+		if (p[0] == 0xff && p[1] == 0x01 && p[2] && (seq = ansi((char)p[2]))) {
+			if (out.color)
+				strbuf_addstr(&clean, seq);
+			p += 2;
 			continue;
 		}
 		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
@@ -138,7 +157,7 @@ static void vemit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 			strbuf_addch(&clean, *p);
 	}
 	free(r);
-	fprintf(f, "%s%s\n", prefix, clean.buf);
+	fprintf(f, "%s\n", clean.buf);
 	strbuf_release(&raw);
 	strbuf_release(&clean);
 }
