@@ -13,8 +13,9 @@
 #	'
 #	test_done
 #
-# Every script runs in its own trash directory (its cwd, removed when every
-# test passed, kept for inspection otherwise; TEST_KEEP=1 always keeps it).
+# Every script runs in its own trash directory, tests/trash/<script>.<pid>
+# (its cwd; removed when every test passed, kept for inspection otherwise;
+# TEST_KEEP=1 always keeps it).
 # $STRATA is the absolute path of the binary under test (default
 # build/strata; override with the environment variable STRATA).
 #
@@ -73,8 +74,21 @@ fi
 
 # --- the trash directory ---------------------------------------------------
 
-TRASH_DIRECTORY="$TEST_ROOT/tests/trash/$TEST_NAME"
-rm -rf "$TRASH_DIRECTORY"
+# tests/trash/<script>.<pid>: unique, so that two runs of the suite in one
+# checkout (two people, or make check beside prove) cannot trample each
+# other. The trash of earlier runs of this script whose process is gone is
+# removed first.
+for old_trash in "$TEST_ROOT/tests/trash/$TEST_NAME".*; do
+	[ -d "$old_trash" ] || continue
+	old_pid=${old_trash##*.}
+	case "$old_pid" in
+	*[!0-9]*) ;;
+	*) kill -0 "$old_pid" 2>/dev/null || rm -rf "$old_trash" ;;
+	esac
+done
+unset old_trash old_pid
+TRASH_DIRECTORY="$TEST_ROOT/tests/trash/$TEST_NAME.$$"
+rm -rf "$TRASH_DIRECTORY" "$TEST_ROOT/tests/trash/$TEST_NAME"
 mkdir -p "$TRASH_DIRECTORY" || {
 	echo "Bail out! cannot create $TRASH_DIRECTORY"
 	exit 1
@@ -169,6 +183,14 @@ test_failure_() {
 		printf '%s\n' "$2" | sed -e '/^[[:space:]]*$/d'
 		echo "output:"
 		cat "$3"
+		# the files the test wrote in the trash directory (out, err, ...)
+		local f
+		for f in $(find "$TRASH_DIRECTORY" -maxdepth 1 -type f -newer "$TEST_OUTPUT_DIR/start" \
+			-size -64k | sort); do
+			[ -s "$f" ] || continue
+			echo "--- ${f##*/} (first 40 lines):"
+			head -n 40 "$f" | cut -c1-400
+		done
 	} | test_diag_
 }
 
@@ -194,6 +216,19 @@ test_run_() {
 	eval "$body" >"$out" 2>&1 </dev/null
 }
 
+# Timestamp the start of a test, 10 ms early (file timestamps are coarse),
+# so that test_failure_ can show the files the test wrote.
+test_mark_start_() {
+	local sec=${EPOCHREALTIME%[.,]*} usec=${EPOCHREALTIME#*[.,]}
+	usec=$((10#$usec - 10000))
+	if [ $usec -lt 0 ]; then
+		usec=$((usec + 1000000))
+		sec=$((sec - 1))
+	fi
+	touch -d "@$sec.$(printf %06d $usec)" "$TEST_OUTPUT_DIR/start" 2>/dev/null ||
+		: >"$TEST_OUTPUT_DIR/start"
+}
+
 # test_expect_success 'title' 'body'
 test_expect_success() {
 	if [ $# -ne 2 ]; then
@@ -203,6 +238,7 @@ test_expect_success() {
 	test_count=$((test_count + 1))
 	local out="$TEST_OUTPUT_DIR/test-$test_count.out"
 	cd "$TRASH_DIRECTORY" || exit 1
+	test_mark_start_
 	if test_run_ "$2" "$out"; then
 		test_ok_ "$1"
 	else
@@ -325,7 +361,7 @@ test_grep() {
 test_line_count() {
 	local n
 	n=$(wc -l <"$3")
-	if ! [ "$n" "$1" "$2" ]; then
+	if ! test "$n" "$1" "$2"; then
 		echo "test_line_count: $3 has $n lines, wanted $1 $2:" >&2
 		sed -e 's/^/| /' "$3" >&2
 		return 1

@@ -138,6 +138,27 @@ test_expect_success 'an empty file and a comment-only file are no-op migrations'
 	test_grep -w "comments" out
 '
 
+test_expect_success 'set_config(search_path, ..., false) does not leak either' '
+	cat >m2/10_set_config.sql <<-\SQL &&
+	CREATE SCHEMA y;
+	SELECT pg_catalog.set_config($$search_path$$, $$y$$, false);
+	CREATE TABLE in_y (id int);
+	SQL
+	echo "CREATE TABLE where_am_i_2 (id int);" >m2/11_unqualified.sql &&
+	strata -d "$CDB" -s m2 up >out 2>err &&
+	test_table cic y.in_y &&
+	test_table cic public.where_am_i_2 &&
+	test_no_table cic y.strata_migrations &&
+	test_hist cic "1 2 3 4 5 6 7 8 9 10 11"
+'
+
+test_expect_success 'a session SET lock_timeout/statement_timeout does not leak into the next migration' '
+	printf "SET statement_timeout = 1;\n" >m2/12_set_timeout.sql &&
+	echo "SELECT pg_sleep(0.2); CREATE TABLE after_timeout (id int);" >m2/13_slowish.sql &&
+	strata -d "$CDB" -s m2 up >out 2>err &&
+	test_table cic after_timeout
+'
+
 test_expect_success 'status is clean afterwards' '
 	strata -d "$CDB" -s m2 status --exit-code >out 2>err
 '

@@ -131,7 +131,10 @@ with open(\"huge/2_fill.sql\", \"w\") as f:
         f.write(\"INSERT INTO big (id, pad) VALUES (%d, %s%s%s);\n\" % (i, chr(39), pad, chr(39)))
 " &&
 	test $(stat -c %s huge/2_fill.sql) -gt 50000000 &&
-	strata -d "$HDB" -s huge up >out 2>err &&
+	t0=$EPOCHREALTIME &&
+	{ strata -d "$HDB" -s huge up >out 2>err; rc=$?; } &&
+	echo "strata up: exit $rc after $(python3 -c "print(round($EPOCHREALTIME - $t0, 1))") s" &&
+	test $rc = 0 &&
 	test_hist huge "1 2" &&
 	test "$(pg_sql huge "SELECT count(*) FROM big")" = 50000
 '

@@ -4,10 +4,10 @@ test_description='new: timestamped pair, --single, --seq keeping the width'
 . "$TEST_LIB_DIR/lib-pg.sh"
 test_pg_start
 
-test_expect_success 'new add users creates a UTC-timestamped .up.sql/.down.sql pair and the folder' '
+test_expect_success 'new "add users" creates a UTC-timestamped .up.sql/.down.sql pair and the folder' '
 	test_path_is_missing migrations &&
 	before=$(date -u +%Y%m%d%H%M%S) &&
-	strata new add users >out 2>err &&
+	strata new "add users" >out 2>err &&
 	after=$(date -u +%Y%m%d%H%M%S) &&
 	test_path_is_dir migrations &&
 	ls migrations >files &&
@@ -22,6 +22,19 @@ test_expect_success 'new add users creates a UTC-timestamped .up.sql/.down.sql p
 
 test_expect_success 'new prints the files it wrote' '
 	test_grep -F "_add_users.up.sql" out
+'
+
+test_expect_success 'new add users (unquoted words) joins them: add_users' '
+	strata -s words new add users >out 2>err &&
+	ls words >files &&
+	test_grep -E "^[0-9]{14}_add_users\.up\.sql$" files &&
+	test_grep -E "^[0-9]{14}_add_users\.down\.sql$" files
+'
+
+test_expect_success 'revision -m "Add Users table!" slugifies the name' '
+	strata -s slug revision -m "Add Users table!" >out 2>err &&
+	ls slug >files &&
+	test_grep -i -E "^[0-9]{14}_add_users_table\.up\.sql$" files
 '
 
 test_expect_success 'the generated pair is a valid migration' '
@@ -76,7 +89,7 @@ test_expect_success 'the --seq folder stays valid' '
 	test_hist seqdb "1 2 3"
 '
 
-test_expect_success 'new with options after global ones and -s deep/path' '
+test_expect_success 'new creates a missing nested folder (-s deep/nested/dir)' '
 	strata -s deep/nested/dir new --single deep >out 2>err &&
 	ls deep/nested/dir >files &&
 	test_grep -E "^[0-9]{14}_deep\.sql$" files
