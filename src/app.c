@@ -17,8 +17,10 @@ int app_load_source(struct app *app)
 {
 	if (app->have_src)
 		return 0;
-	if (source_load(&app->src, app->cfg.source_dir))
+	if (source_load(&app->src, app->cfg.source_dir)) {
+		source_release(&app->src);
 		return -1;
+	}
 	app->have_src = true;
 	return 0;
 }
@@ -28,9 +30,9 @@ int app_connect(struct app *app)
 	if (app->connected)
 		return 0;
 	if (!app->have_ci) {
+		app->have_ci = true;	/* released by app_release, even half-filled */
 		if (conninfo_resolve(&app->cfg, &app->ci))
 			return -1;
-		app->have_ci = true;
 	}
 	if (db_connect(&app->db, &app->ci, app->cfg.wait_ms))
 		return -1;

@@ -323,13 +323,9 @@ int main(int argc, char **argv)
 	out_init();
 	config_init(&app.cfg);
 	ret = parse_global(&argc, argv, &app, &help, &version);
-	if (app.cfg.opt_url) {
-		struct conninfo tmp = { 0 };
-		/* learn the password now, so it is scrubbed and never shown */
-		if (conninfo_parse(app.cfg.opt_url, &tmp) == 0)
-			conninfo_release(&tmp);
-		err_reset();
-	}
+	/* learn the password now, so it is scrubbed and never shown */
+	if (app.cfg.opt_url)
+		conninfo_note_secrets(app.cfg.opt_url);
 	scrub_argv(argc, argv);
 	if (ret) {
 		if (out.json)

@@ -20,10 +20,12 @@ int cmd_history(int argc, char **argv, struct app *app)
 		return cmd_fail(app, usage_error("history", "unexpected argument '%s'", arg));
 	}
 	/* the folder is optional here: history is in the database */
-	if (source_load(&app->src, app->cfg.source_dir) == 0)
+	if (source_load(&app->src, app->cfg.source_dir) == 0) {
 		app->have_src = true;
-	else
+	} else {
+		source_release(&app->src);
 		err_reset();
+	}
 	if (app_connect(app) || app_read_history(app))
 		return cmd_fail(app, EXIT_FAIL);
 	if (out.json) {

@@ -61,6 +61,26 @@ static char *incr(const char *v)
 	return r;
 }
 
+/* mkdir -p */
+static int mkdir_p(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int ret = 0;
+
+	for (char *s = p + 1; *s && !ret; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			ret = -1;
+		*s = '/';
+	}
+	if (!ret && mkdir(p, 0755) && errno != EEXIST)
+		ret = -1;
+	free(p);
+	return ret;
+}
+
 static int write_new(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -78,7 +98,9 @@ static int write_new(const char *path, const char *text)
 int cmd_new(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
-	const char *arg, *raw_name = NULL;
+	const char *arg;
+	struct strbuf words = STRBUF_INIT;
+	char *raw_name = NULL;
 	bool single = false, seq = false;
 	char *name, *version = NULL, *up = NULL, *down = NULL, *text;
 	const char *dir = app->cfg.source_dir;
@@ -90,27 +112,34 @@ int cmd_new(int argc, char **argv, struct app *app)
 		case -2: return cmd_fail(app, EXIT_USAGE);
 		case 0:
 		case O_MESSAGE:
-			if (raw_name)
-				return cmd_fail(app, usage_error("new", "one NAME only (quote a name with spaces)"));
-			raw_name = arg;
+			/* "strata new add users" is "add_users", like -m "add users" */
+			if (words.len)
+				strbuf_addch(&words, ' ');
+			strbuf_addstr(&words, arg);
 			break;
 		case O_SINGLE: single = true; break;
 		case O_SEQ: seq = true; break;
 		}
 	}
-	if (!raw_name)
+	if (!words.len)
 		return cmd_fail(app, usage_error("new", "new needs a NAME"));
+	raw_name = strbuf_detach(&words, NULL);
 	name = clean_name(raw_name);
 	if (!*name) {
 		free(name);
-		return cmd_fail(app, usage_error("new", "NAME '%s' has no letters or digits", raw_name));
+		o = usage_error("new", "NAME '%s' has no letters or digits", raw_name);
+		free(raw_name);
+		return cmd_fail(app, o);
 	}
-	if (mkdir(dir, 0755) && errno != EEXIST) {
+	if (mkdir_p(dir)) {
 		error("cannot create '%s': %s", dir, strerror(errno));
 		free(name);
+		free(raw_name);
 		return cmd_fail(app, EXIT_FAIL);
 	}
 	if (source_load(&app->src, dir)) {
+		source_release(&app->src);
+		free(raw_name);
 		free(name);
 		return cmd_fail(app, EXIT_FAIL);
 	}
@@ -184,6 +213,7 @@ int cmd_new(int argc, char **argv, struct app *app)
 		if (down)
 			say("created %s", down);
 	}
+	free(raw_name);
 	free(name);
 	free(version);
 	free(up);

@@ -110,7 +110,7 @@ int cmd_stamp(int argc, char **argv, struct app *app)
 		say("  stamp  %s", step_label(m));
 		if (out.json) {
 			json_obj_begin(&j);
-			json_kstr(&j, "version", m->raw_version);
+			json_kstr(&j, "version", m->version);
 			json_kstr(&j, "name", m->name);
 			json_obj_end(&j);
 		}

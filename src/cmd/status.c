@@ -19,7 +19,7 @@ static const struct cmd_opt opts[] = {
 };
 
 struct row {
-	const char *version, *name, *state, *applied_at, *file, *error;
+	const char *version, *norm, *name, *state, *applied_at, *file, *error;
 	long long duration_ms;
 	bool out_of_order, reversible, stamped;
 	int statements_done;
@@ -70,6 +70,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 		r->duration_ms = -1;
 		if (c <= 0) {
 			r->version = m->raw_version;
+			r->norm = m->version;
 			r->name = m->name;
 			r->file = m->up_path;
 			r->reversible = m->down_path != NULL;
@@ -87,7 +88,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 		r->error = a->error;
 		r->statements_done = a->statements_done;
 		if (c > 0) {
-			r->version = a->version;
+			r->version = r->norm = a->version;
 			r->name = a->name;
 			r->state = "missing";
 			n_other++;
@@ -136,7 +137,9 @@ int cmd_status(int argc, char **argv, struct app *app)
 		for (size_t i = 0; i < nr; i++) {
 			struct row *r = &rows[i];
 			json_obj_begin(&j);
-			json_kstr(&j, "version", r->version);
+			json_kstr(&j, "version", r->norm);
+			if (r->file)
+				json_kstr(&j, "file_version", r->version);
 			json_kstr(&j, "name", r->name);
 			json_kstr(&j, "state", r->state);
 			json_kbool(&j, "out_of_order", r->out_of_order);

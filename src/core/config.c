@@ -433,12 +433,8 @@ int config_resolve(struct config *c, bool *usage)
 	c->url_env = v ? xstrdup(v) : NULL;
 	v = ini_val(&st, "url");
 	c->cfg_url = v ? xstrdup(v) : NULL;
-	if (c->cfg_url) {
-		/* a URL in a file in the repository: still never print it */
-		struct conninfo tmp = { 0 };
-		if (conninfo_parse(c->cfg_url, &tmp) == 0)
-			conninfo_release(&tmp);
-	}
+	if (c->cfg_url)	/* a URL in a file in the repository: never print it */
+		conninfo_note_secrets(c->cfg_url);
 out:
 	for (int w = 0; w < 2; w++)
 		for (size_t k = 0; k < ARRAY_SIZE(st.vals[0]); k++)
@@ -710,9 +706,8 @@ static int parse_keywords(const char *s, struct conninfo *ci)
 	return 0;
 }
 
-int conninfo_parse(const char *s, struct conninfo *ci)
+void conninfo_note_secrets(const char *s)
 {
-	/* register anything that looks like a password before any message */
 	const char *pw = strstr(s, "password=");
 	if (pw) {
 		const char *e = pw + 9;
@@ -736,6 +731,30 @@ int conninfo_parse(const char *s, struct conninfo *ci)
 				free(raw);
 			}
 		}
+	} else if (strchr(s, '@') && strchr(s, ':')) {
+		/* almost a URL ("postgresql:/u:pw@h/db"): user:password@ */
+		const char *at = strrchr(s, '@'), *from = s, *colon = NULL;
+		for (const char *x = s; x < at; x++)
+			if (*x == '/')
+				from = x + 1;
+		for (const char *x = from; x < at; x++)
+			if (*x == ':') {
+				colon = x;
+				break;
+			}
+		if (colon && at > colon + 1) {
+			char *raw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+			secret_add(raw);
+			free(raw);
+		}
+	}
+}
+
+int conninfo_parse(const char *s, struct conninfo *ci)
+{
+	/* register anything that looks like a password before any message */
+	conninfo_note_secrets(s);
+	if (str_starts(s, "postgres://") || str_starts(s, "postgresql://")) {
 		if (parse_url(s, ci))
 			return error("invalid database URL");
 		return 0;

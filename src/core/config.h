@@ -64,6 +64,8 @@ void config_release(struct config *c);
  * Returns 0, or -1 after error().
  */
 int conninfo_resolve(const struct config *c, struct conninfo *ci);
+/* Register the password in a URL or conninfo string, printing nothing. */
+void conninfo_note_secrets(const char *s);
 /* Parse a postgres:// URL or a "key=value ..." string into 'ci'. */
 int conninfo_parse(const char *s, struct conninfo *ci);
 void conninfo_set(struct conninfo *ci, const char *key, const char *val,

@@ -312,7 +312,7 @@ static void record_done(struct run *r, struct step *st, double ms, bool tx)
 	r->total_ms += ms;
 	if (r->j) {
 		json_obj_begin(r->j);
-		json_kstr(r->j, "version", st->m->raw_version);
+		json_kstr(r->j, "version", st->m->version);
 		json_kstr(r->j, "name", st->m->name);
 		if (!r->dry_run)
 			json_kint(r->j, "duration_ms", (long long)(ms + 0.5));
