@@ -310,23 +310,7 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		json_kint(&j, "duration_ms", (long long)(now_ms() - start + 0.5));
 		json_kbool(&j, "ok", !failed);
 		if (failed) {
-			json_key(&j, "error");
-			json_obj_begin(&j);
-			json_kstr(&j, "message", last_err.msg ? last_err.msg : "failed");
-			json_kstr(&j, "kind", last_err.kind ? last_err.kind : "error");
-			json_kstr(&j, "sqlstate", last_err.sqlstate);
-			json_kstr(&j, "migration", last_err.migration);
-			json_kstr(&j, "file", last_err.file);
-			if (last_err.line) {
-				json_kint(&j, "line", last_err.line);
-				json_kint(&j, "column", last_err.column);
-			}
-			if (last_err.statement)
-				json_kint(&j, "statement", last_err.statement);
-			json_kstr(&j, "detail", last_err.detail);
-			json_kstr(&j, "hint", last_err.hint);
-			json_kbool(&j, "retryable", last_err.retryable);
-			json_obj_end(&j);
+			json_add_error(&j);
 		}
 		json_obj_end(&j);
 		out_json(&doc);

@@ -71,6 +71,10 @@ void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Raw line to stderr (redacted, escaped), for source excerpts. */
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct json;
+/* Add key "error" with last_err as its object to 'j'. */
+void json_add_error(struct json *j);
+
 /* Write a finished JSON document (plus newline) to stdout. */
 void out_json(const struct strbuf *doc);
 
