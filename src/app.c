@@ -86,6 +86,28 @@ static void report_holder(struct app *app, int k1, int k2)
 }
 
 /*
+ * A pooler or proxy shows in the server listening on another port than the
+ * one strata connected to. Through PgBouncer in transaction mode a session
+ * lock would stay on a pooled backend: say so, once.
+ */
+static void warn_if_pooled(struct app *app, PGresult *r)
+{
+	static bool said;
+	const char *host = PQhost(app->db.conn), *port = PQport(app->db.conn);
+
+	if (said || !host || host[0] == '/' || !port)
+		return;
+	if (PQgetisnull(r, 0, 1) || strcmp(PQgetvalue(r, 0, 1), port)) {
+		/* NULL: strata came over TCP, the server sees a unix socket */
+		warning("connected to port %s, but the server sees this session on %s%s: through a connection pooler?",
+			port, PQgetisnull(r, 0, 1) ? "a unix socket" : "port ",
+			PQgetisnull(r, 0, 1) ? "" : PQgetvalue(r, 0, 1));
+		hint("with PgBouncer in transaction pooling mode, run strata with --pooler (or pooler = transaction)");
+		said = true;
+	}
+}
+
+/*
  * The migration lock is a session-level advisory lock on the connection
  * that does the work, so it dies with strata (a killed process cannot
  * leave it behind). It is polled with pg_try_advisory_lock outside any
@@ -107,7 +129,8 @@ int app_lock(struct app *app)
 	if (app->cfg.pooler || app->locked)
 		return 0;
 	history_lock_key(&app->cfg, &k1, &k2);
-	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_try_advisory_lock(%d, %d)", k1, k2);
+	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_try_advisory_lock(%d, %d), "
+		 "pg_catalog.inet_server_port()", k1, k2);
 	for (;;) {
 		struct pgerr e = { 0 };
 		PGresult *r = db_query(&app->db, sql, &e);
@@ -118,6 +141,7 @@ int app_lock(struct app *app)
 			return -1;
 		}
 		got = !strcmp(PQgetvalue(r, 0, 0), "t");
+		warn_if_pooled(app, r);
 		PQclear(r);
 		if (got)
 			break;

@@ -88,4 +88,10 @@ test_expect_success 'the server never saw a foreign unlock or a deadlock' '
 	test_grep ! "deadlock detected" "$(pg_log)"
 '
 
+test_expect_success 'without --pooler, strata warns that it looks like a pooler' '
+	strata -d "$BDB" stamp head --lock-wait 5s >out 2>err &&
+	test_grep "connection pooler" err &&
+	test_grep -- "--pooler" err
+'
+
 test_done
