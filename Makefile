@@ -25,7 +25,7 @@ WARN    := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
            -Wold-style-definition -Wmissing-prototypes -Wpointer-arith \
            -Wvla -Wshadow -Wimplicit-fallthrough -fno-common
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=c17 -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LIBS    = -lpg_query $(PKG_LIBS)
 
 SRC := $(wildcard src/*.c src/util/*.c src/core/*.c src/db/*.c src/sql/*.c src/cmd/*.c)

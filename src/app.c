@@ -25,18 +25,30 @@ int app_load_source(struct app *app)
 	return 0;
 }
 
+void app_connect_begin(struct app *app)
+{
+	if (app->connecting || app->connected)
+		return;
+	app->have_ci = true;	/* released by app_release, even half-filled */
+	if (conninfo_resolve(&app->cfg, &app->ci)) {
+		app->ci_failed = true;
+		return;
+	}
+	db_connect_start(&app->db, &app->ci, app->cfg.wait_ms);
+	app->connecting = true;
+}
+
 int app_connect(struct app *app)
 {
 	if (app->connected)
 		return 0;
-	if (!app->have_ci) {
-		app->have_ci = true;	/* released by app_release, even half-filled */
-		if (conninfo_resolve(&app->cfg, &app->ci))
-			return -1;
-	}
-	if (db_connect(&app->db, &app->ci, app->cfg.wait_ms))
+	app_connect_begin(app);
+	if (app->ci_failed)
 		return -1;
-	app->connected = true;
+	app->connecting = false;
+	app->connected = true;	/* db_close() is due either way */
+	if (db_connect_finish(&app->db))
+		return -1;
 	/* show where we really are, libpq's defaults resolved */
 	{
 		struct conninfo shown = { 0 };
@@ -211,7 +223,7 @@ int app_read_history(struct app *app)
 void app_release(struct app *app)
 {
 	app_unlock(app);
-	if (app->connected)
+	if (app->connected || app->connecting)
 		db_close(&app->db);
 	if (app->have_hist)
 		history_release(&app->hist);

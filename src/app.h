@@ -17,11 +17,17 @@ struct app {
 	struct history hist;
 	struct db db;
 	bool have_ci, have_src, connected, locked, have_hist;
+	bool connecting, ci_failed;
 	const char *command;	/* canonical name of the running command */
 };
 
 /* Each returns 0, or -1 after error(). */
 int app_load_source(struct app *app);
+/*
+ * Start connecting without waiting, so that reading the folder overlaps
+ * the server starting the session; app_connect() finishes (and reports).
+ */
+void app_connect_begin(struct app *app);
 int app_connect(struct app *app);
 /* Take the migration lock (session mode; a no-op behind a pooler). */
 int app_lock(struct app *app);

@@ -41,6 +41,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 		case O_RESUME: resume = true; break;
 		}
 	}
+	app_connect_begin(app);
 	if (app_load_source(app))
 		return cmd_fail(app, EXIT_FAIL);
 	if (app_connect(app))

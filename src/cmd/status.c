@@ -53,8 +53,14 @@ int cmd_status(int argc, char **argv, struct app *app)
 		if (o == O_EXIT_CODE)
 			exit_code = true;
 	}
-	if (app_load_source(app) || app_connect(app) || app_read_history(app))
+	/* read and hash the files while the server starts the session */
+	app_connect_begin(app);
+	if (app_load_source(app))
 		return cmd_fail(app, EXIT_FAIL);
+	source_checksum_start(&app->src);
+	if (app_connect(app) || app_read_history(app))
+		return cmd_fail(app, EXIT_FAIL);
+	source_checksum_wait(&app->src);
 	head = history_head(&app->hist);
 
 	/* merge files and history, both in version order */
@@ -101,20 +107,22 @@ int cmd_status(int argc, char **argv, struct app *app)
 			n_other++;
 			continue;
 		}
-		{
-			struct script s;
-			if (script_read(&app->src, m, false, &s)) {
-				r->state = "unreadable";
-				n_other++;
-				continue;
-			}
-			r->state = strcmp(s.checksum, a->checksum) ? "changed" : "applied";
-			if (!strcmp(r->state, "changed"))
-				n_other++;
-			else
-				n_applied++;
+		if (!m->checksum[0]) {
+			struct script s;	/* unreadable: say why */
+			if (script_read(&app->src, m, false, &s) == 0)
+				snprintf(m->checksum, sizeof(m->checksum), "%s", s.checksum);
 			script_release(&s);
 		}
+		if (!m->checksum[0]) {
+			r->state = "unreadable";
+			n_other++;
+			continue;
+		}
+		r->state = strcmp(m->checksum, a->checksum) ? "changed" : "applied";
+		if (!strcmp(r->state, "changed"))
+			n_other++;
+		else
+			n_applied++;
 	}
 
 	if (out.json) {

@@ -6,6 +6,8 @@
 #include "../app.h"
 #include "../core/plan.h"
 #include "../core/target.h"
+#include "../core/version.h"
+#include "../util/util.h"
 #include "../util/out.h"
 
 enum { O_DRY_RUN = 1, O_OUT_OF_ORDER, O_RESUME };
@@ -16,6 +18,31 @@ static const struct cmd_opt opts[] = {
 	{ "resume", 0, false, O_RESUME },
 	{ NULL, 0, false, 0 },
 };
+
+/* Is every file applied, and nothing stopped part-way? (light read) */
+static bool nothing_pending(struct app *app)
+{
+	struct history *h = &app->hist;
+	size_t k = 0;
+
+	if (history_read_light(&app->db, &app->cfg, h)) {
+		err_reset();
+		history_release(h);
+		return false;
+	}
+	app->have_hist = true;
+	for (size_t i = 0; i < h->nr; i++)
+		if (strcmp(h->a[i].state, "applied"))
+			return false;
+	/* both lists are sorted: every file must be in the history */
+	for (size_t i = 0; i < app->src.nr; i++) {
+		while (k < h->nr && version_cmp(h->a[k].version, app->src.m[i].version) < 0)
+			k++;
+		if (k == h->nr || version_cmp(h->a[k].version, app->src.m[i].version))
+			return false;
+	}
+	return true;
+}
 
 int cmd_up(int argc, char **argv, struct app *app)
 {
@@ -40,10 +67,25 @@ int cmd_up(int argc, char **argv, struct app *app)
 		}
 	}
 	/* the files first: nothing touches the database if one is bad */
+	app_connect_begin(app);
 	if (app_load_source(app))
 		return cmd_fail(app, EXIT_FAIL);
 	if (app_connect(app))
 		return cmd_fail(app, EXIT_FAIL);
+	/*
+	 * Most runs find nothing to do (every deploy runs 'up'). A light read
+	 * of the history, without the lock, tells that truthfully: what it
+	 * shows applied stays applied. Anything else takes the lock and reads
+	 * again.
+	 */
+	if (!target_arg && !resume && nothing_pending(app)) {
+		memset(&p, 0, sizeof(p));
+		p.from = xstrdup(history_head(&app->hist) ?
+				 history_head(&app->hist)->version : "base");
+		r = plan_run(app, &p, dry_run);
+		plan_release(&p);
+		return r;
+	}
 	if (!dry_run && app_lock(app))
 		return cmd_fail(app, EXIT_FAIL);
 	if (app_read_history(app))
@@ -52,14 +94,20 @@ int cmd_up(int argc, char **argv, struct app *app)
 		err_set_kind("usage");
 		return cmd_fail(app, EXIT_USAGE);
 	}
-	if (plan_check_blocked(app, resume, false, &resume_version) ||
-	    plan_check_changed(app)) {
+	if (plan_check_blocked(app, resume, false, &resume_version)) {
 		target_release(&t);
 		return cmd_fail(app, resume && last_err.kind && !strcmp(last_err.kind, "usage") ?
 				EXIT_USAGE : EXIT_FAIL);
 	}
 	r = plan_up(app, &t, ooo, resume_version, &p);
 	target_release(&t);
+	/*
+	 * Before changing anything, the applied migrations must be the ones
+	 * in the folder. With nothing to apply there is nothing to protect,
+	 * and a no-op 'up' (every deploy) stays as cheap as reading the history.
+	 */
+	if (!r && p.nr && plan_check_changed(app))
+		r = -1;
 	if (r) {
 		plan_release(&p);
 		return cmd_fail(app, r == -2 ? EXIT_USAGE : EXIT_FAIL);

@@ -42,6 +42,11 @@ void history_create_sql(const struct config *c, struct strbuf *sb);
 
 /* Read the history (empty when the table does not exist). 0 or -1. */
 int history_read(struct db *db, const struct config *c, struct history *h);
+/*
+ * Only version, name and state of each row: enough to tell that nothing
+ * is to be done, which is what most runs of 'up' find.
+ */
+int history_read_light(struct db *db, const struct config *c, struct history *h);
 void history_release(struct history *h);
 struct applied *history_find(const struct history *h, const char *version);
 /* the highest version applied (state applied), or NULL */

@@ -294,7 +294,7 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	for (size_t i = 0; i < p->nr && !failed; i++)
 		if (runner_step(&r, &p->steps[i]))
 			failed = 1;
-	if (!dry_run && app->connected && db_ok(&app->db))
+	if (p->nr && !dry_run && app->connected && db_ok(&app->db))
 		app_read_history(app);
 	if (out.json) {
 		json_arr_end(&j);

@@ -11,9 +11,13 @@
 
 #include <time.h>
 
-/* Results strata's own statements produce before the script's first:
- * BEGIN, the set_config() SELECT, the guard, the lock_timeout SELECT. */
-#define PREFIX_RESULTS 4
+/*
+ * Results strata's own statements produce before the script's first:
+ * BEGIN and the set_config() SELECT; behind a pooler also the guard and a
+ * second set_config().
+ */
+#define PREFIX_RESULTS 2
+#define PREFIX_RESULTS_POOLER 4
 
 /* Raised by the guard when another runner got there first. */
 #define SQLSTATE_ALREADY_DONE "SA001"
@@ -176,21 +180,32 @@ static void add_record(struct run *r, struct step *st, struct strbuf *sb)
 	strbuf_addstr(sb, ");\n");
 }
 
-/* The first message of a transactional migration. Returns the byte
- * offset at which the script starts inside it. */
+/*
+ * The first message of a transactional migration. Returns the byte offset
+ * at which the script starts inside it.
+ *
+ * With the session lock held (the default), nobody else can be migrating,
+ * and the history was read after taking it: the script follows BEGIN and
+ * strata's settings directly. Behind a pooler there is no session lock, so
+ * the guard serialises runners first, waiting up to --lock-wait.
+ */
 static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb)
 {
 	struct config *c = &r->app->cfg;
+	bool check = r->app->db.server_version >= 140000 || r->dry_run;
 	size_t body;
 
 	strbuf_addstr(sb, "BEGIN;\n");
+	if (c->pooler) {
+		strbuf_addf(sb, "SELECT pg_catalog.set_config('lock_timeout', '%ldms', true);\n",
+			    c->lock_wait_ms);
+		add_guard(r, st, sb);
+	}
 	strbuf_addf(sb, "SELECT pg_catalog.set_config('lock_timeout', '%ldms', true)",
-		    c->lock_wait_ms);
-	if (r->app->db.server_version >= 140000 || r->dry_run)
+		    c->lock_timeout_ms);
+	if (check)
 		strbuf_addstr(sb, ", pg_catalog.set_config('client_connection_check_interval', '1s', true)");
 	strbuf_addstr(sb, ";\n");
-	add_guard(r, st, sb);
-	add_timeout(sb, "lock_timeout", c->lock_timeout_ms, true);
 	body = sb->len;
 	strbuf_add(sb, st->s.text, st->s.len);
 	strbuf_addstr(sb, "\n;\n");
@@ -364,7 +379,8 @@ static int run_tx(struct run *r, struct step *st)
 	struct app *app = r->app;
 	struct strbuf msg = STRBUF_INIT;
 	size_t body = build_tx_message(r, st, &msg);
-	struct progress pr = { st, PREFIX_RESULTS, 0, "" };
+	int prefix = app->cfg.pooler ? PREFIX_RESULTS_POOLER : PREFIX_RESULTS;
+	struct progress pr = { st, prefix, 0, "" };
 	int attempt = 0, ret = -1;
 	double start;
 
@@ -407,7 +423,7 @@ static int run_tx(struct run *r, struct step *st)
 			ret = 0;
 			break;
 		}
-		if (done < PREFIX_RESULTS && e.sqlstate && !strcmp(e.sqlstate, "55P03")) {
+		if (done < prefix && e.sqlstate && !strcmp(e.sqlstate, "55P03")) {
 			err_set_kind("lock");
 			error("could not get the migration lock within %ld ms", app->cfg.lock_wait_ms);
 			hint("another strata is migrating this database; raise --lock-wait to wait longer");
@@ -436,7 +452,7 @@ static int run_tx(struct run *r, struct step *st)
 			continue;
 		}
 		{
-			int idx = done - PREFIX_RESULTS;
+			int idx = done - prefix;
 			size_t off = 0;
 			bool have_off = false;
 			if (e.position > 0) {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #define DEFAULT_MAX_FILE_SIZE (256u << 20)
 
@@ -64,11 +65,11 @@ static bool is_marker(const char *line, size_t n, const char *what)
 }
 
 /* Does the file begin (after blank and comment lines) with an up marker? */
-static bool has_sections(const char *path)
+static bool has_sections(int dirfd, const char *rel)
 {
 	char buf[4096];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	size_t i = 0;
 
 	if (fd < 0)
@@ -110,15 +111,22 @@ static void entry_free(struct entry *e)
 
 static char *path_join(const char *dir, const char *name)
 {
-	if (!strcmp(dir, "."))
+	size_t d = strlen(dir), n = strlen(name);
+	char *p;
+
+	if (d == 1 && dir[0] == '.')
 		return xstrdup(name);
-	return xasprintf("%s/%s", dir, name);
+	p = xmalloc(d + n + 2);
+	memcpy(p, dir, d);
+	p[d] = '/';
+	memcpy(p + d + 1, name, n + 1);
+	return p;
 }
 
-static bool is_regular(const char *path)
+static bool is_regular_at(int dirfd, const char *rel)
 {
 	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return fstatat(dirfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
 int source_load(struct source *src, const char *dir)
@@ -131,8 +139,11 @@ int source_load(struct source *src, const char *dir)
 
 	memset(src, 0, sizeof(*src));
 	src->dir = xstrdup(dir);
+	src->dirfd = -1;
+	src->rel_off = strcmp(dir, ".") ? strlen(dir) + 1 : 0;
 	src->max_file_size = DEFAULT_MAX_FILE_SIZE;
-	d = opendir(dir);
+	src->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = src->dirfd >= 0 ? fdopendir(dup(src->dirfd)) : NULL;
 	if (!d) {
 		err_set_kind("files");
 		error("cannot open migrations folder '%s': %s", dir,
@@ -149,8 +160,13 @@ int source_load(struct source *src, const char *dir)
 
 		if (n[0] == '.')
 			continue;
+		/* most entries are plain files: no stat() needed for those */
+		if (de->d_type == DT_REG && !str_ends(n, ".sql"))
+			continue;
 		path = path_join(dir, n);
-		if (stat(path, &st) != 0) {
+		if (de->d_type == DT_REG) {
+			st.st_mode = S_IFREG;
+		} else if (fstatat(src->dirfd, n, &st, 0) != 0) {
 			/* a dangling symlink */
 			if (str_ends(n, ".sql")) {
 				error("cannot read '%s': %s", path, strerror(errno));
@@ -175,7 +191,7 @@ int source_load(struct source *src, const char *dir)
 			}
 			up = path_join(path, "up.sql");
 			down = path_join(path, "down.sql");
-			if (!is_regular(up)) {
+			if (!is_regular_at(src->dirfd, up + src->rel_off)) {
 				error("migration folder '%s' has no up.sql", path);
 				bad = 1;
 				free(up), free(down), free(path);
@@ -184,7 +200,7 @@ int source_load(struct source *src, const char *dir)
 			}
 			e.kind = E_FOLDER;
 			e.path = up;
-			if (is_regular(down))
+			if (is_regular_at(src->dirfd, down + src->rel_off))
 				e.down_path = down;
 			else
 				free(down);
@@ -267,7 +283,7 @@ int source_load(struct source *src, const char *dir)
 			} else if (down) {
 				m->layout = LAYOUT_PAIR;
 				m->down_path = down->path, down->path = NULL;
-			} else if (has_sections(m->up_path)) {
+			} else if (has_sections(src->dirfd, m->up_path + src->rel_off)) {
 				m->layout = LAYOUT_SECTIONS;
 				m->down_path = xstrdup(m->up_path);
 			} else {
@@ -295,9 +311,13 @@ void source_release(struct source *src)
 		free(m->up_path);
 		free(m->down_path);
 	}
+	source_checksum_wait(src);
 	free(src->m);
 	free(src->dir);
+	if (src->dirfd >= 0)
+		close(src->dirfd);
 	memset(src, 0, sizeof(*src));
+	src->dirfd = -1;
 }
 
 long source_find(const struct source *src, const char *version)
@@ -318,12 +338,24 @@ long source_find(const struct source *src, const char *version)
 
 void checksum_text(const char *text, size_t n, char hex[65])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	/*
+	 * Fetched once (the first call is made before any thread starts):
+	 * OpenSSL 3 looks the algorithm up on every implicit use.
+	 */
+	static EVP_MD *sha256;
+	EVP_MD_CTX *ctx;
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	size_t start = 0;
 
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	if (!sha256)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ctx = EVP_MD_CTX_new();
+	if (!sha256 || !ctx) {
+		fputs("strata: cannot initialise SHA-256\n", stderr);
+		exit(1);
+	}
+	EVP_DigestInit_ex(ctx, sha256, NULL);
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (text[i] == '\r' && text[i + 1] == '\n') {
 			EVP_DigestUpdate(ctx, text + start, i - start);
@@ -333,8 +365,10 @@ void checksum_text(const char *text, size_t n, char hex[65])
 	EVP_DigestUpdate(ctx, text + start, n - start);
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	for (unsigned i = 0; i < 32; i++) {
+		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
 	hex[64] = 0;
 }
 
@@ -395,8 +429,9 @@ static bool leading_directive(const char *t, size_t n)
 	return false;
 }
 
-int script_read(const struct source *src, const struct migration *m,
-		bool down, struct script *s)
+/* Errors are printed (error()) unless 'quiet'; quiet is thread-safe. */
+static int read_script(const struct source *src, const struct migration *m,
+		       bool down, struct script *s, bool quiet)
 {
 	const char *path = down ? m->down_path : m->up_path;
 	struct stat st;
@@ -408,16 +443,16 @@ int script_read(const struct source *src, const struct migration *m,
 	if (!path)
 		return 0;
 	s->path = (char *)path;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(src->dirfd, path + src->rel_off, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return error("cannot open '%s': %s", path, strerror(errno));
+		return quiet ? -1 : error("cannot open '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return error("'%s' is not a regular file", path);
+		return quiet ? -1 : error("'%s' is not a regular file", path);
 	}
 	if ((size_t)st.st_size > src->max_file_size) {
 		close(fd);
-		return error("'%s' is %lld bytes, over the limit of %zu",
+		return quiet ? -1 : error("'%s' is %lld bytes, over the limit of %zu",
 			     path, (long long)st.st_size, src->max_file_size);
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
@@ -437,6 +472,8 @@ int script_read(const struct source *src, const struct migration *m,
 		const char *nul = memchr(buf, '\0', got);
 		size_t bad;
 		int line, col;
+		if (nul && quiet)
+			return -1;
 		if (nul) {
 			pos_of(buf, (size_t)(nul - buf), &line, &col);
 			err_set_kind("files");
@@ -445,6 +482,8 @@ int script_read(const struct source *src, const struct migration *m,
 			return -1;
 		}
 		bad = utf8_bad_at(buf, got);
+		if (bad < got && quiet)
+			return -1;
 		if (bad < got) {
 			pos_of(buf, bad, &line, &col);
 			err_set_kind("files");
@@ -488,6 +527,8 @@ int script_read(const struct source *src, const struct migration *m,
 			i = e + 1;
 		}
 		(void)up_at;
+		if (!seen_up && quiet)
+			return -1;
 		if (!seen_up) {
 			err_set_kind("files");
 			return error("%s: the '-- migrate:up' marker is gone", path);
@@ -524,6 +565,55 @@ int script_read(const struct source *src, const struct migration *m,
 		s->no_transaction = true;
 	checksum_text(s->text, s->len, s->checksum);
 	return 0;
+}
+
+int script_read(const struct source *src, const struct migration *m,
+		bool down, struct script *s)
+{
+	return read_script(src, m, down, s, false);
+}
+
+struct sum_job {
+	struct source *src;
+	size_t from, step;
+};
+
+static void *sum_worker(void *arg)
+{
+	struct sum_job *job = arg;
+	for (size_t i = job->from; i < job->src->nr; i += job->step) {
+		struct script s;
+		if (read_script(job->src, &job->src->m[i], false, &s, true) == 0)
+			memcpy(job->src->m[i].checksum, s.checksum, sizeof(s.checksum));
+		script_release(&s);
+	}
+	return NULL;
+}
+
+int source_checksum_start(struct source *src)
+{
+	char dummy[65];
+
+	checksum_text("", 0, dummy);	/* fetch SHA-256 before any thread */
+	src->sum_job = xcalloc(1, sizeof(struct sum_job));
+	src->sum_job->src = src;
+	src->sum_job->from = 0;
+	src->sum_job->step = 1;
+	if (pthread_create(&src->sum_thread, NULL, sum_worker, src->sum_job)) {
+		sum_worker(src->sum_job);	/* no thread: do it here */
+		free(src->sum_job);
+		src->sum_job = NULL;
+	}
+	return 0;
+}
+
+void source_checksum_wait(struct source *src)
+{
+	if (!src->sum_job)
+		return;
+	pthread_join(src->sum_thread, NULL);
+	free(src->sum_job);
+	src->sum_job = NULL;
 }
 
 void script_release(struct script *s)

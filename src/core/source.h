@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 
 enum layout {
 	LAYOUT_PAIR,		/* V_name.up.sql + V_name.down.sql */
@@ -27,13 +28,20 @@ struct migration {
 	char *up_path;		/* file that holds the up script */
 	char *down_path;	/* file that holds the down script, or NULL */
 	enum layout layout;
+	char checksum[65];	/* of the up script, once source_checksum_all() ran */
 };
+
+struct sum_job;
 
 struct source {
 	char *dir;
+	int dirfd;		/* files are opened relative to it */
+	size_t rel_off;		/* a path minus this many bytes is relative */
 	struct migration *m;
 	size_t nr, alloc;
 	size_t max_file_size;
+	struct sum_job *sum_job;	/* checksums being computed */
+	pthread_t sum_thread;
 };
 
 /*
@@ -45,6 +53,15 @@ int source_load(struct source *src, const char *dir);
 void source_release(struct source *src);
 /* index of the migration with normalised 'version', or -1 */
 long source_find(const struct source *src, const char *version);
+
+/*
+ * Fill m->checksum of every migration in a thread of its own, so that the
+ * files are read while the main thread talks to the server. Nothing is
+ * printed; a file that cannot be read keeps an empty checksum. Touch no
+ * m->checksum before source_checksum_wait().
+ */
+int source_checksum_start(struct source *src);
+void source_checksum_wait(struct source *src);
 
 /* One script (the up or the down side of a migration), read into memory. */
 struct script {

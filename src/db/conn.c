@@ -80,19 +80,61 @@ static void connect_hint(const struct conninfo *ci, const char *msg)
 	}
 }
 
-int db_connect(struct db *db, const struct conninfo *ci, long wait_ms)
+void db_connect_start(struct db *db, const struct conninfo *ci, long wait_ms)
 {
-	double start = now_ms();
-	int attempt = 0;
-	char *last = NULL;
-
 	memset(db, 0, sizeof(*db));
 	db->ci = ci;
 	db->wait_ms = wait_ms;
+	db->start_ms = now_ms();
+	db->conn = PQconnectStartParams((const char *const *)ci->keys,
+					(const char *const *)ci->vals, 0);
+	/*
+	 * Send the startup packet now, so that the server builds the session
+	 * while strata does other work; stop at the first wait for an answer.
+	 */
+	for (int i = 0; db->conn && PQstatus(db->conn) != CONNECTION_BAD && i < 4; i++) {
+		struct pollfd p = { PQsocket(db->conn), POLLOUT, 0 };
+		if (poll(&p, 1, 0) != 1 || PQconnectPoll(db->conn) != PGRES_POLLING_WRITING)
+			break;
+	}
+}
+
+/* Drive a started connection to its end (as PQconnectdb would). */
+static void connect_poll(struct db *db)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	const char *t = conninfo_get(db->ci, "connect_timeout");
+	double limit = (t ? atof(t) : 10) * 1000, start = now_ms();
+
+	if (!db->conn || PQstatus(db->conn) == CONNECTION_BAD)
+		return;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = { PQsocket(db->conn),
+				    st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+		int r = poll(&p, 1, 250);
+		if (r == 0) {
+			if (interrupted || (limit > 0 && now_ms() - start > limit))
+				break;
+			continue;
+		}
+		st = PQconnectPoll(db->conn);
+	}
+}
+
+int db_connect_finish(struct db *db)
+{
+	const struct conninfo *ci = db->ci;
+	long wait_ms = db->wait_ms;
+	double start = db->start_ms;
+	int attempt = 0;
+	char *last = NULL;
+
+	connect_poll(db);
 	for (;;) {
 		const char *msg;
-		db->conn = PQconnectdbParams((const char *const *)ci->keys,
-					     (const char *const *)ci->vals, 0);
+		if (!db->conn)
+			db->conn = PQconnectdbParams((const char *const *)ci->keys,
+						     (const char *const *)ci->vals, 0);
 		if (PQstatus(db->conn) == CONNECTION_OK)
 			break;
 		msg = PQerrorMessage(db->conn);
@@ -122,12 +164,19 @@ int db_connect(struct db *db, const struct conninfo *ci, long wait_ms)
 		sleep_ms(attempt < 10 ? 200 : 1000);
 	}
 	free(last);
+	PQsetnonblocking(db->conn, 0);
 	PQsetNoticeReceiver(db->conn, notice_receiver, NULL);
 	db->server_version = PQserverVersion(db->conn);
 	db->cancel = PQgetCancel(db->conn);
 	active_cancel = db->cancel;
 	verbose("connected to %s (server %d)", ci->display, db->server_version);
 	return 0;
+}
+
+int db_connect(struct db *db, const struct conninfo *ci, long wait_ms)
+{
+	db_connect_start(db, ci, wait_ms);
+	return db_connect_finish(db);
 }
 
 void db_close(struct db *db)
@@ -286,6 +335,17 @@ PGresult *db_query_params(struct db *db, const char *sql, int n,
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return res;
+	fill_err(db, res, e);
+	PQclear(res);
+	return NULL;
+}
+
+PGresult *db_query_binary(struct db *db, const char *sql, struct pgerr *e)
+{
+	PGresult *res = PQexecParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
 	fill_err(db, res, e);
 	PQclear(res);

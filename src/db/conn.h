@@ -21,6 +21,7 @@ struct db {
 	const struct conninfo *ci;
 	int server_version;
 	long wait_ms;
+	double start_ms;
 };
 
 /* The signal that asked strata to stop (SIGINT/SIGTERM), or 0. */
@@ -32,6 +33,13 @@ void signals_install(void);
  * accept connections yet. Returns 0, or -1 after error() with a hint.
  */
 int db_connect(struct db *db, const struct conninfo *ci, long wait_ms);
+/*
+ * The same in two halves, so that strata can read the migrations folder
+ * while the server starts the session: start never fails (errors are
+ * reported by finish).
+ */
+void db_connect_start(struct db *db, const struct conninfo *ci, long wait_ms);
+int db_connect_finish(struct db *db);
 void db_close(struct db *db);
 /* Drop the connection and connect again (after a lost connection). */
 int db_reconnect(struct db *db);
@@ -64,6 +72,8 @@ int db_run(struct db *db, const char *sql, struct pgerr *e, bool *failed,
 /* Run a command or query; on failure fill 'e' and return NULL/-1. */
 PGresult *db_query(struct db *db, const char *sql, struct pgerr *e);
 int db_command(struct db *db, const char *sql, struct pgerr *e);
+/* db_query with every column of the result in binary format. */
+PGresult *db_query_binary(struct db *db, const char *sql, struct pgerr *e);
 /* db_query with parameters ($1...), all text. */
 PGresult *db_query_params(struct db *db, const char *sql, int n,
 			  const char *const *vals, struct pgerr *e);

@@ -141,6 +141,8 @@ static void vemit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 	struct strbuf raw = STRBUF_INIT, clean = STRBUF_INIT;
 	char *r;
 
+	if (out.mute)
+		return;
 	strbuf_addstr(&raw, prefix);
 	strbuf_vaddf(&raw, fmt, ap);
 	r = redact(raw.buf);

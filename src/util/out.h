@@ -18,6 +18,7 @@ struct output {
 	bool json;	/* --json: stdout is one JSON document */
 	bool color;	/* colour escapes allowed on stdout and stderr */
 	bool tty;	/* stderr is a terminal (for progress lines) */
+	bool mute;	/* print nothing (work whose errors are reported later) */
 };
 extern struct output out;
 
