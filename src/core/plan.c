@@ -109,11 +109,13 @@ static int prepare(struct app *app, struct plan *p, size_t *alloc,
 	if (resume_version && !strcmp(resume_version, m->version)) {
 		struct applied *a = history_find(&app->hist, m->version);
 		st->start_at = a ? a->statements_done : 0;
+		st->resuming = true;
 		if (st->mode == RUN_TX)
 			st->mode = RUN_NO_TX;
-		if ((size_t)st->start_at > st->p.nr)
-			st->start_at = (int)st->p.nr;
+		if ((size_t)st->start_at > st->nr_stmts)
+			st->start_at = (int)st->nr_stmts;
 	}
+	step_unload(st);
 	p->nr++;
 	return 0;
 }

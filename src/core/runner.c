@@ -58,20 +58,16 @@ static void show_location(const struct script *s, size_t off)
 	free(text);
 }
 
-int step_prepare(struct app *app, struct migration *m, bool down,
-		 struct step *st)
+/* Read the script of 'st' into st->s; 0 or -1 (reported). */
+static int load_text(struct app *app, struct step *st)
 {
-	struct parse_error pe;
-	(void)app;
+	struct migration *m = st->m;
 
-	memset(st, 0, sizeof(*st));
-	st->m = m;
-	st->down = down;
-	if (script_read(&app->src, m, down, &st->s)) {
+	if (script_read(&app->src, m, st->down, &st->s)) {
 		err_set_kind("files");
 		return -1;
 	}
-	if (down && !st->s.text) {
+	if (st->down && !st->s.text) {
 		err_set_kind("irreversible");
 		error("migration %s has no down script: it cannot be reverted",
 		      step_label(m));
@@ -80,6 +76,16 @@ int step_prepare(struct app *app, struct migration *m, bool down,
 		     "a '-- migrate:down' section" : "a matching .down.sql file");
 		return -1;
 	}
+	return 0;
+}
+
+/* Parse st->s and decide how it runs; 0 or -1 (reported). */
+static int classify_step(struct app *app, struct step *st)
+{
+	struct migration *m = st->m;
+	struct parse_error pe;
+
+	parsed_release(&st->p);
 	if (sql_parse(st->s.text, st->s.len, &st->p, &pe)) {
 		err_set_kind("files");
 		error("%s: syntax error: %s", st->s.path, pe.msg);
@@ -116,6 +122,50 @@ int step_prepare(struct app *app, struct migration *m, bool down,
 		hint("run this migration with a direct connection to the server (a -d URL that does not go through PgBouncer, without --pooler)");
 		return -1;
 	}
+	return 0;
+}
+
+int step_prepare(struct app *app, struct migration *m, bool down,
+		 struct step *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->m = m;
+	st->down = down;
+	if (load_text(app, st) || classify_step(app, st))
+		return -1;
+	memcpy(st->checksum, st->s.checksum, sizeof(st->checksum));
+	st->nr_stmts = st->p.nr;
+	return 0;
+}
+
+void step_unload(struct step *st)
+{
+	script_release(&st->s);
+	parsed_release(&st->p);
+}
+
+/*
+ * Read the script again to run it: the bytes that run are the bytes whose
+ * checksum is recorded. A transactional script unchanged since it was
+ * checked needs no second parse (statement positions are found only if it
+ * fails); one that changed meanwhile is checked again.
+ */
+static int step_load(struct app *app, struct step *st)
+{
+	enum run_mode mode = st->mode;
+
+	if (st->s.text || st->p.nr)
+		return 0;
+	if (load_text(app, st))
+		return -1;
+	if (mode == RUN_TX && !strcmp(st->s.checksum, st->checksum))
+		return 0;
+	if (classify_step(app, st))
+		return -1;
+	if (!st->resuming && st->mode != mode)
+		warning("%s changed while strata ran; running it as it is now", st->s.path);
+	if (st->resuming && st->mode == RUN_TX)
+		st->mode = RUN_NO_TX;	/* resuming: statement by statement */
 	return 0;
 }
 
@@ -455,6 +505,12 @@ static int run_tx(struct run *r, struct step *st)
 			int idx = done - prefix;
 			size_t off = 0;
 			bool have_off = false;
+			if (!st->p.nr && st->s.len) {
+				/* where the statements are: needed only now */
+				struct parse_error pe;
+				if (sql_parse(st->s.text, st->s.len, &st->p, &pe))
+					free(pe.msg);
+			}
 			if (e.position > 0) {
 				size_t b = sql_char_to_byte(msg.buf, msg.len, e.position);
 				if (b >= body && b < body + st->s.len) {
@@ -668,10 +724,14 @@ int runner_ensure_table(struct run *r)
 
 int runner_step(struct run *r, struct step *st)
 {
+	int ret;
+
 	if (interrupted) {
 		err_set_kind("interrupted");
 		return error("interrupted before %s", step_label(st->m));
 	}
+	if (step_load(r->app, st))
+		return -1;
 	if (r->dry_run && !out.json) {
 		struct strbuf l = STRBUF_INIT;
 		out_clean(&l, step_label(st->m), false);
@@ -681,7 +741,7 @@ int runner_step(struct run *r, struct step *st)
 		       "the file's own transactions, statement by statement");
 		strbuf_release(&l);
 	}
-	if (st->mode == RUN_TX)
-		return run_tx(r, st);
-	return run_stepwise(r, st);
+	ret = st->mode == RUN_TX ? run_tx(r, st) : run_stepwise(r, st);
+	step_unload(st);
+	return ret;
 }

@@ -33,6 +33,9 @@ struct step {
 	struct parsed p;
 	enum run_mode mode;
 	int start_at;		/* first statement to run (resume) */
+	bool resuming;		/* its history row says partial/reverting */
+	char checksum[65];	/* of the script as checked */
+	size_t nr_stmts;
 };
 
 struct run {
@@ -51,6 +54,8 @@ struct run {
 int step_prepare(struct app *app, struct migration *m, bool down,
 		 struct step *st);
 void step_release(struct step *st);
+/* Free the text and the parse of a checked step (it is read again to run). */
+void step_unload(struct step *st);
 
 /* Create the history table if it is missing (no-op in dry-run). */
 int runner_ensure_table(struct run *r);
