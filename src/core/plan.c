@@ -92,6 +92,15 @@ int plan_check_changed(struct app *app)
 
 static void add_step(struct plan *p, size_t *alloc)
 {
+	/*
+	 * Room for every migration of the folder at once (+1 for redo): one
+	 * allocation, where doubling would copy and hold two arrays at the
+	 * peak of a 10 000-migration run.
+	 */
+	if (!*alloc) {
+		*alloc = p->cap ? p->cap : 16;
+		p->steps = xcalloc(*alloc, sizeof(*p->steps));
+	}
 	ALLOC_GROW(p->steps, p->nr + 1, *alloc);
 	memset(&p->steps[p->nr], 0, sizeof(p->steps[0]));
 }
@@ -131,6 +140,7 @@ int plan_up(struct app *app, const struct target *t, bool out_of_order,
 	struct strbuf names = STRBUF_INIT;
 
 	memset(p, 0, sizeof(*p));
+	p->cap = src->nr + 1;
 	p->from = xstrdup(head ? head->version : "base");
 	if (t->kind == TARGET_BASE || (t->kind == TARGET_RELATIVE && t->steps < 0)) {
 		err_set_kind("usage");
@@ -190,6 +200,7 @@ int plan_down(struct app *app, const struct target *t,
 	int bad = 0;
 
 	memset(p, 0, sizeof(*p));
+	p->cap = h->nr + 1;
 	p->down = true;
 	p->from = xstrdup(head ? head->version : "base");
 	if (t->kind == TARGET_RELATIVE) {
@@ -236,20 +247,24 @@ int plan_down(struct app *app, const struct target *t,
 	return bad ? -1 : 0;
 }
 
-/* The version the database would be at after a dry run of 'p'. */
-static const char *planned_to(struct app *app, const struct plan *p)
+/*
+ * The version the database is at after the first 'done' steps of 'p',
+ * worked out from the history read before the run (reading 10 000 rows
+ * again would cost time and memory for what is already known).
+ */
+static const char *head_after(struct app *app, const struct plan *p, size_t done)
 {
 	const struct history *h = &app->hist;
 
-	if (p->redo || !p->nr)
-		return p->from;
+	if ((p->redo && done != 1) || !done)
+		return p->from;	/* a redo that ran both ways ends where it began */
 	if (!p->down)
-		return p->steps[p->nr - 1].m->version;
+		return p->steps[done - 1].m->version;
 	for (size_t i = h->nr; i > 0; i--) {
 		bool reverted = false;
 		if (strcmp(h->a[i - 1].state, "applied"))
 			continue;
-		for (size_t k = 0; k < p->nr; k++)
+		for (size_t k = 0; k < done; k++)
 			if (!strcmp(p->steps[k].m->version, h->a[i - 1].version))
 				reverted = true;
 		if (!reverted)
@@ -258,12 +273,29 @@ static const char *planned_to(struct app *app, const struct plan *p)
 	return "base";
 }
 
+/* "VERSION (name)" for a normalised version, or "base". */
+static const char *version_label(struct app *app, const char *v)
+{
+	static char buf[512];
+	long i;
+	const struct applied *a;
+
+	if (!strcmp(v, "base"))
+		return "base";
+	i = source_find(&app->src, v);
+	a = history_find(&app->hist, v);
+	snprintf(buf, sizeof(buf), "%s (%s)", i >= 0 ? app->src.m[i].raw_version : v,
+		 i >= 0 ? app->src.m[i].name : a ? a->name : "?");
+	return buf;
+}
+
 int plan_run(struct app *app, struct plan *p, bool dry_run)
 {
 	struct strbuf doc = STRBUF_INIT, sqldoc = STRBUF_INIT;
 	struct json j, jsql;
 	struct run r = { 0 };
 	int failed = 0;
+	size_t done;
 	double start = now_ms();
 
 	r.app = app;
@@ -296,19 +328,18 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	for (size_t i = 0; i < p->nr && !failed; i++)
 		if (runner_step(&r, &p->steps[i]))
 			failed = 1;
-	if (p->nr && !dry_run && app->connected && db_ok(&app->db))
-		app_read_history(app);
+	/* steps skipped as done by another runner count as done here */
+	done = failed ? (size_t)r.nr_done + r.nr_skipped : p->nr;
+	if (done > p->nr)
+		done = p->nr;
 	if (out.json) {
 		json_arr_end(&j);
 		if (dry_run) {
 			json_arr_end(&jsql);
 			json_key(&j, "sql");
 			json_raw(&j, sqldoc.buf);
-			json_kstr(&j, "to", planned_to(app, p));
-		} else {
-			json_kstr(&j, "to", history_head(&app->hist) ?
-				  history_head(&app->hist)->version : "base");
 		}
+		json_kstr(&j, "to", head_after(app, p, done));
 		json_kint(&j, "duration_ms", (long long)(now_ms() - start + 0.5));
 		json_kbool(&j, "ok", !failed);
 		if (failed) {
@@ -317,12 +348,13 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		json_obj_end(&j);
 		out_json(&doc);
 	} else if (!dry_run && p->nr) {
+		const char *now_at = version_label(app, head_after(app, p, done));
 		if (p->redo && !failed)
-			say("redone in %.0f ms; now at %s", now_ms() - start, head_label(app));
+			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
 		else if (r.nr_done || !failed)
 			say("%s %d migration%s in %.0f ms; now at %s",
 			    p->down ? "reverted" : "applied", r.nr_done,
-			    r.nr_done == 1 ? "" : "s", now_ms() - start, head_label(app));
+			    r.nr_done == 1 ? "" : "s", now_ms() - start, now_at);
 	}
 	strbuf_release(&doc);
 	strbuf_release(&sqldoc);

@@ -16,6 +16,7 @@ struct plan {
 	size_t nr;
 	bool down;
 	bool redo;	/* down one, then up the same one */
+	size_t cap;	/* most steps it can have */
 	char *from;	/* version before ("base" when none) */
 };
 

@@ -467,6 +467,7 @@ static int run_tx(struct run *r, struct step *st)
 			pgerr_release(&e2);
 		}
 		if (e.sqlstate && !strcmp(e.sqlstate, SQLSTATE_ALREADY_DONE)) {
+			r->nr_skipped++;
 			verbose("%s was %s by another runner", step_label(st->m),
 				st->down ? "reverted" : "applied");
 			pgerr_release(&e);

@@ -44,6 +44,7 @@ struct run {
 	struct json *j;		/* --json: the array of done steps */
 	struct json *jsql;	/* --json --dry-run: the statements */
 	int nr_done;
+	int nr_skipped;		/* found done by another runner */
 	double total_ms;
 };
 
