@@ -328,6 +328,8 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	for (size_t i = 0; i < p->nr && !failed; i++)
 		if (runner_step(&r, &p->steps[i]))
 			failed = 1;
+	if (runner_flush(&r))
+		failed = 1;
 	/* steps skipped as done by another runner count as done here */
 	done = failed ? (size_t)r.nr_done + r.nr_skipped : p->nr;
 	if (done > p->nr)

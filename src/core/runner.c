@@ -289,7 +289,7 @@ static void strata_hint(const struct pgerr *e, const struct step *st)
 	}
 }
 
-static void report_failure(struct run *r, struct step *st, const struct pgerr *e,
+static void report_failure(struct run *r, const struct step *st, const struct pgerr *e,
 			   int stmt_index, size_t err_off, bool have_off)
 {
 	char *what = xasprintf("migration %s failed", step_label(st->m));
@@ -371,7 +371,7 @@ static void dry_print(struct run *r, const char *sql)
 
 /* ---- transactional --------------------------------------------------- */
 
-static void record_done(struct run *r, struct step *st, double ms, bool tx)
+static void record_done(struct run *r, const struct step *st, double ms, bool tx)
 {
 	r->nr_done++;
 	r->total_ms += ms;
@@ -390,7 +390,7 @@ static void record_done(struct run *r, struct step *st, double ms, bool tx)
 	    st->down ? "down" : "up", c_reset(), step_label(st->m), c_dim(), ms, c_reset());
 }
 
-static int finish_unknown_commit(struct run *r, struct step *st)
+static int finish_unknown_commit(struct run *r, const struct step *st)
 {
 	/*
 	 * The connection died after COMMIT was sent: the server may or may
@@ -424,41 +424,102 @@ static int finish_unknown_commit(struct run *r, struct step *st)
 	return -1;
 }
 
+/*
+ * The COMMIT of a migration goes out at the head of the next migration's
+ * message ("COMMIT; RESET ALL; BEGIN; ..."), or alone after the last one:
+ * one round trip per migration, and still a COMMIT sent only once strata
+ * has seen every statement of its migration succeed. If strata dies with
+ * the next message in flight, that one has no COMMIT and rolls back.
+ */
+static void commit_done(struct run *r)
+{
+	record_done(r, r->pending, r->pending_ms, true);
+	r->pending = NULL;
+}
+
+static void commit_failed(struct run *r, const struct pgerr *e)
+{
+	struct step *prev = r->pending;
+
+	r->pending = NULL;
+	if (e->conn_lost) {
+		finish_unknown_commit(r, prev);
+		return;
+	}
+	/* a deferred constraint fails at COMMIT */
+	report_failure(r, prev, e, -1, 0, false);
+	note("rolled back: %s is not %s", step_label(prev->m),
+	     prev->down ? "reverted" : "applied");
+}
+
+int runner_flush(struct run *r)
+{
+	struct pgerr e = { 0 };
+	bool failed;
+
+	if (!r->pending)
+		return 0;
+	if (r->dry_run) {
+		dry_print(r, "COMMIT;\nRESET ALL;\n");
+		r->pending = NULL;
+		return 0;
+	}
+	db_run(&r->app->db, "COMMIT;\nRESET ALL", &e, &failed, NULL, NULL, NULL);
+	if (failed)
+		commit_failed(r, &e);
+	else
+		commit_done(r);
+	pgerr_release(&e);
+	return failed ? -1 : 0;
+}
+
 static int run_tx(struct run *r, struct step *st)
 {
 	struct app *app = r->app;
 	struct strbuf msg = STRBUF_INIT;
-	size_t body = build_tx_message(r, st, &msg);
-	int prefix = app->cfg.pooler ? PREFIX_RESULTS_POOLER : PREFIX_RESULTS;
-	struct progress pr = { st, prefix, 0, "" };
 	int attempt = 0, ret = -1;
 	double start;
 
 	if (r->dry_run) {
+		if (r->pending)
+			strbuf_addstr(&msg, "COMMIT;\nRESET ALL;\n");
+		build_tx_message(r, st, &msg);
 		dry_print(r, msg.buf);
-		dry_print(r, "COMMIT;\nRESET ALL;\n");
 		strbuf_release(&msg);
 		record_done(r, st, 0, true);
+		r->pending = st;
 		return 0;
 	}
-	start = now_ms();
 	for (;;) {
 		struct pgerr e = { 0 };
-		bool failed;
-		int done = db_run(&app->db, msg.buf, &e, &failed, NULL, &pr, progress_label);
+		bool failed, with_commit = r->pending != NULL;
+		int prefix = (app->cfg.pooler ? PREFIX_RESULTS_POOLER : PREFIX_RESULTS) +
+			     (with_commit ? 2 : 0);
+		struct progress pr = { st, prefix, 0, "" };
+		size_t body;
+		int done;
 
-		if (!failed) {
-			db_run(&app->db, "COMMIT;\nRESET ALL", &e, &failed, NULL, NULL, NULL);
-			if (!failed) {
-				record_done(r, st, now_ms() - start, true);
-				ret = 0;
-			} else if (e.conn_lost) {
-				ret = finish_unknown_commit(r, st);
-			} else {
-				/* a deferred constraint fails at COMMIT */
-				report_failure(r, st, &e, -1, 0, false);
+		strbuf_reset(&msg);
+		if (with_commit)
+			strbuf_addstr(&msg, "COMMIT;\nRESET ALL;\n");
+		body = build_tx_message(r, st, &msg);
+		start = now_ms();
+		done = db_run(&app->db, msg.buf, &e, &failed, NULL, &pr, progress_label);
+
+		if (with_commit) {
+			if (failed && done == 0) {
+				/* the previous migration's COMMIT: this one never ran */
+				commit_failed(r, &e);
+				pgerr_release(&e);
+				break;
 			}
+			commit_done(r);
+		}
+		if (!failed) {
+			r->pending = st;
+			r->pending_ms = now_ms() - start;
 			pgerr_release(&e);
+			ret = 0;
 			break;
 		}
 		if (!e.conn_lost) {
@@ -728,10 +789,15 @@ int runner_step(struct run *r, struct step *st)
 	int ret;
 
 	if (interrupted) {
+		/* what ran before the signal is committed, then strata stops */
+		if (runner_flush(r))
+			return -1;
 		err_set_kind("interrupted");
 		return error("interrupted before %s", step_label(st->m));
 	}
 	if (step_load(r->app, st))
+		return -1;
+	if (st->mode != RUN_TX && runner_flush(r))
 		return -1;
 	if (r->dry_run && !out.json) {
 		struct strbuf l = STRBUF_INIT;

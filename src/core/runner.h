@@ -45,6 +45,8 @@ struct run {
 	struct json *jsql;	/* --json --dry-run: the statements */
 	int nr_done;
 	int nr_skipped;		/* found done by another runner */
+	struct step *pending;	/* ran, its COMMIT not sent yet */
+	double pending_ms;
 	double total_ms;
 };
 
@@ -60,6 +62,9 @@ void step_unload(struct step *st);
 
 /* Create the history table if it is missing (no-op in dry-run). */
 int runner_ensure_table(struct run *r);
+
+/* Send the COMMIT still owed to the last migration; 0 or -1 (reported). */
+int runner_flush(struct run *r);
 
 /* Run one prepared step. 0, or -1 after the error was reported. */
 int runner_step(struct run *r, struct step *st);
