@@ -220,6 +220,15 @@ int app_read_history(struct app *app)
 	return 0;
 }
 
+int app_open(struct app *app, bool dry_run)
+{
+	app_connect_begin(app);
+	if (app_load_source(app) || app_connect(app) ||
+	    (!dry_run && app_lock(app)) || app_read_history(app))
+		return -1;
+	return 0;
+}
+
 void app_release(struct app *app)
 {
 	app_unlock(app);

@@ -33,6 +33,12 @@ int app_connect(struct app *app);
 int app_lock(struct app *app);
 void app_unlock(struct app *app);
 int app_read_history(struct app *app);
+/*
+ * What every command that changes the database does first: read the
+ * folder (while the connection starts), connect, take the lock unless
+ * 'dry_run', read the history. 0 or -1 (reported).
+ */
+int app_open(struct app *app, bool dry_run);
 void app_release(struct app *app);
 
 /* Exit codes (DESIGN.md "Exit codes"). */

@@ -41,14 +41,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 		case O_RESUME: resume = true; break;
 		}
 	}
-	app_connect_begin(app);
-	if (app_load_source(app))
-		return cmd_fail(app, EXIT_FAIL);
-	if (app_connect(app))
-		return cmd_fail(app, EXIT_FAIL);
-	if (!dry_run && app_lock(app))
-		return cmd_fail(app, EXIT_FAIL);
-	if (app_read_history(app))
+	if (app_open(app, dry_run))
 		return cmd_fail(app, EXIT_FAIL);
 	if (target_arg && !strcmp(target_arg, "head")) {
 		target_arg = NULL;

@@ -34,9 +34,7 @@ int cmd_redo(int argc, char **argv, struct app *app)
 		case O_DRY_RUN: dry_run = true; break;
 		}
 	}
-	app_connect_begin(app);
-	if (app_load_source(app) || app_connect(app) ||
-	    (!dry_run && app_lock(app)) || app_read_history(app) ||
+	if (app_open(app, dry_run) ||
 	    plan_check_blocked(app, false, true, &resume_version) ||
 	    plan_check_changed(app))
 		return cmd_fail(app, EXIT_FAIL);

@@ -46,9 +46,7 @@ int cmd_stamp(int argc, char **argv, struct app *app)
 	}
 	if (!target_arg)
 		return cmd_fail(app, usage_error("stamp", "stamp needs a TARGET (head, base, +N or a version)"));
-	app_connect_begin(app);
-	if (app_load_source(app) || app_connect(app) || (!dry_run && app_lock(app)) ||
-	    app_read_history(app))
+	if (app_open(app, dry_run))
 		return cmd_fail(app, EXIT_FAIL);
 	if (target_parse(target_arg, &app->src, &app->hist, &t)) {
 		err_set_kind("usage");
