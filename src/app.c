@@ -49,6 +49,12 @@ int app_connect(struct app *app)
 	app->connected = true;	/* db_close() is due either way */
 	if (db_connect_finish(&app->db))
 		return -1;
+	if (app->db.options_refused && !app->cfg.pooler) {
+		/* only poolers refuse them; a session lock would not be safe */
+		warning("the server side refused startup options, as PgBouncer does: a connection pooler; strata runs as with --pooler");
+		hint("say --pooler (or pooler = transaction) to make this explicit");
+		app->cfg.pooler = true;
+	}
 	/* show where we really are, libpq's defaults resolved */
 	{
 		struct conninfo shown = { 0 };

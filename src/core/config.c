@@ -804,6 +804,7 @@ void conninfo_make_display(struct conninfo *ci)
 		if (!strcmp(k, "user") || !strcmp(k, "password") ||
 		    !strcmp(k, "host") || !strcmp(k, "port") ||
 		    !strcmp(k, "dbname") || !strcmp(k, "fallback_application_name") ||
+		    !strcmp(k, "options") ||
 		    str_starts(k, "keepalives") || !strcmp(k, "connect_timeout") ||
 		    !strcmp(k, "tcp_user_timeout"))
 			continue;
@@ -871,6 +872,22 @@ int conninfo_resolve(const struct config *c, struct conninfo *ci)
 	/* libpq's environment defaults still apply to what is not set */
 	if ((v = getenv_nonempty("PGPASSWORD")))
 		secret_add(v);
+	/*
+	 * strata's own settings travel with the session's startup packet, so
+	 * that RESET ALL after each migration restores them and no statement
+	 * per migration is spent on them. PgBouncer refuses startup options:
+	 * behind a pooler they are set in each transaction instead.
+	 */
+	if (!c->pooler) {
+		const char *prev = conninfo_get(ci, "options");
+		char *opts;
+		if (!prev)
+			prev = getenv("PGOPTIONS");
+		opts = xasprintf("%s%s-c lock_timeout=%ldms -c client_connection_check_interval=1s",
+				 prev ? prev : "", prev && *prev ? " " : "", c->lock_timeout_ms);
+		conninfo_set(ci, "options", opts, true);
+		free(opts);
+	}
 	conninfo_set(ci, "fallback_application_name", "strata", false);
 	conninfo_set(ci, "connect_timeout", "10", false);
 	conninfo_set(ci, "keepalives", "1", false);

@@ -314,6 +314,11 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		json_arr_begin(&jsql);
 		r.jsql = &jsql;
 	}
+	if (dry_run && p->nr && !out.json) {
+		const char *o = conninfo_get(&app->ci, "options");
+		if (o && !app->cfg.pooler)
+			printf("-- session startup options: %s\n", o);
+	}
 	if (!p->nr) {
 		say("nothing to %s; at %s", p->down ? "revert" : "apply", head_label(app));
 	} else if (!dry_run) {

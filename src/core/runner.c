@@ -13,10 +13,11 @@
 
 /*
  * Results strata's own statements produce before the script's first:
- * BEGIN and the set_config() SELECT; behind a pooler also the guard and a
- * second set_config().
+ * BEGIN; behind a pooler also a set_config() SELECT, the guard and a second
+ * set_config() (without a pooler, the settings are the session's own, from
+ * the connection's startup options).
  */
-#define PREFIX_RESULTS 2
+#define PREFIX_RESULTS 1
 #define PREFIX_RESULTS_POOLER 4
 
 /* Raised by the guard when another runner got there first. */
@@ -235,9 +236,11 @@ static void add_record(struct run *r, struct step *st, struct strbuf *sb)
  * at which the script starts inside it.
  *
  * With the session lock held (the default), nobody else can be migrating,
- * and the history was read after taking it: the script follows BEGIN and
- * strata's settings directly. Behind a pooler there is no session lock, so
- * the guard serialises runners first, waiting up to --lock-wait.
+ * and the history was read after taking it: the script follows BEGIN
+ * directly, strata's settings being the session's (startup options, which
+ * RESET ALL restores). Behind a pooler there is no session lock, so the
+ * guard serialises runners first, waiting up to --lock-wait, and the
+ * settings are made for the transaction.
  */
 static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb)
 {
@@ -250,12 +253,12 @@ static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb
 		strbuf_addf(sb, "SELECT pg_catalog.set_config('lock_timeout', '%ldms', true);\n",
 			    c->lock_wait_ms);
 		add_guard(r, st, sb);
+		strbuf_addf(sb, "SELECT pg_catalog.set_config('lock_timeout', '%ldms', true)",
+			    c->lock_timeout_ms);
+		if (check)
+			strbuf_addstr(sb, ", pg_catalog.set_config('client_connection_check_interval', '1s', true)");
+		strbuf_addstr(sb, ";\n");
 	}
-	strbuf_addf(sb, "SELECT pg_catalog.set_config('lock_timeout', '%ldms', true)",
-		    c->lock_timeout_ms);
-	if (check)
-		strbuf_addstr(sb, ", pg_catalog.set_config('client_connection_check_interval', '1s', true)");
-	strbuf_addstr(sb, ";\n");
 	body = sb->len;
 	strbuf_add(sb, st->s.text, st->s.len);
 	strbuf_addstr(sb, "\n;\n");

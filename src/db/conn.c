@@ -80,6 +80,35 @@ static void connect_hint(const struct conninfo *ci, const char *msg)
 	}
 }
 
+/* Remove "-c client_connection_check_interval=..." from the options. */
+static bool drop_check_option(const struct conninfo *ci)
+{
+	for (int i = 0; i < ci->nr; i++) {
+		char *o, *hit;
+		if (strcmp(ci->keys[i], "options"))
+			continue;
+		o = ci->vals[i];
+		hit = strstr(o, " -c client_connection_check_interval=1s");
+		if (!hit)
+			return false;
+		*hit = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* Drop the startup options altogether. */
+static bool drop_options(const struct conninfo *ci)
+{
+	for (int i = 0; i < ci->nr; i++) {
+		if (strcmp(ci->keys[i], "options") || !ci->vals[i][0])
+			continue;
+		ci->vals[i][0] = '\0';
+		return true;
+	}
+	return false;
+}
+
 void db_connect_start(struct db *db, const struct conninfo *ci, long wait_ms)
 {
 	memset(db, 0, sizeof(*db));
@@ -142,6 +171,12 @@ int db_connect_finish(struct db *db)
 		last = xstrdup(msg);
 		PQfinish(db->conn);
 		db->conn = NULL;
+		if (strstr(last, "client_connection_check_interval") && drop_check_option(ci))
+			continue;	/* a server before PostgreSQL 14 */
+		if (strstr(last, "unsupported startup parameter") && drop_options(ci)) {
+			db->options_refused = true;	/* PgBouncer */
+			continue;
+		}
 		if (interrupted || !wait_ms || !refused(last) ||
 		    now_ms() - start >= (double)wait_ms) {
 			size_t n = strlen(last);

@@ -22,6 +22,7 @@ struct db {
 	int server_version;
 	long wait_ms;
 	double start_ms;
+	bool options_refused;	/* startup options refused: a pooler */
 };
 
 /* The signal that asked strata to stop (SIGINT/SIGTERM), or 0. */
