@@ -31,7 +31,6 @@ void config_release(struct config *c)
 	free(c->table);
 	free(c->url_env);
 	free(c->cfg_url);
-	free(c->new_template);
 	for (int i = 0; i < c->nr_env_names; i++)
 		free(c->env_names[i]);
 	free(c->env_names);

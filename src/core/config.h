@@ -46,7 +46,6 @@ struct config {
 	bool pooler;
 	char *url_env;
 	char *cfg_url;		/* url = ... from the config file */
-	char *new_template;	/* unused for now */
 	char **env_names;	/* [env.*] sections seen, for messages */
 	int nr_env_names;
 };

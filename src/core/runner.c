@@ -377,7 +377,6 @@ static void dry_print(struct run *r, const char *sql)
 static void record_done(struct run *r, const struct step *st, double ms, bool tx)
 {
 	r->nr_done++;
-	r->total_ms += ms;
 	if (r->j) {
 		json_obj_begin(r->j);
 		json_kstr(r->j, "version", st->m->version);

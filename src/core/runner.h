@@ -47,7 +47,6 @@ struct run {
 	int nr_skipped;		/* found done by another runner */
 	struct step *pending;	/* ran, its COMMIT not sent yet */
 	double pending_ms;
-	double total_ms;
 };
 
 /*
