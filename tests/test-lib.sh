@@ -293,6 +293,32 @@ strata() {
 	timeout -k 5 "$STRATA_TIMEOUT" "$STRATA" "$@"
 }
 
+# strata_race NAME N ARGS...: start N runs of strata ARGS at the same
+# moment; run K writes NAME<K>.out, NAME<K>.err and its exit code to
+# NAME<K>.rc. Fails (showing the errors) unless every run exits 0.
+strata_race() {
+	local name=$1 n=$2 pids= r
+	shift 2
+	rm -f go
+	for r in $(seq 1 "$n"); do
+		(
+			while [ ! -e go ]; do sleep 0.01; done
+			strata "$@" >"$name$r.out" 2>"$name$r.err"
+			echo $? >"$name$r.rc"
+		) &
+		pids="$pids $!"
+	done
+	touch go
+	wait $pids
+	for r in $(seq 1 "$n"); do
+		test "$(cat "$name$r.rc")" = 0 || {
+			echo "runner $r exited $(cat "$name$r.rc"):" >&2
+			cat "$name$r.err" >&2
+			return 1
+		}
+	done
+}
+
 # test_must_fail CMD...: CMD exits non-zero, and not because it crashed
 # (killed by a signal other than the ones strata handles), timed out or
 # was not found.

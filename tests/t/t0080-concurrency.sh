@@ -24,24 +24,7 @@ test_expect_success 'setup: 20 migrations, each inserts one counter row' '
 '
 
 test_expect_success "$RUNNERS concurrent runners on a fresh database all exit 0" '
-	pids= &&
-	for r in $(seq 1 $RUNNERS); do
-		(
-			while [ ! -e go ]; do sleep 0.01; done
-			strata -d "$DB" up >runner$r.out 2>runner$r.err
-			echo $? >runner$r.rc
-		) &
-		pids="$pids $!"
-	done &&
-	touch go &&
-	wait $pids &&
-	for r in $(seq 1 $RUNNERS); do
-		test "$(cat runner$r.rc)" = 0 || {
-			echo "runner $r exited $(cat runner$r.rc):" >&2
-			cat runner$r.err >&2
-			return 1
-		}
-	done
+	strata_race runner $RUNNERS -d "$DB" up
 '
 
 test_expect_success 'every migration applied exactly once' '
@@ -60,28 +43,14 @@ test_expect_success 'a second round with more migrations: again exactly once' '
 	for i in $(seq $((N + 1)) $((N + 10))); do
 		echo "INSERT INTO counter VALUES ($i);" >migrations/$(printf "%04d" $i)_m$i.sql || return 1
 	done &&
-	rm -f go &&
-	pids= &&
-	for r in $(seq 1 $RUNNERS); do
-		(
-			while [ ! -e go ]; do sleep 0.01; done
-			strata -d "$DB" up --json >runner$r.json 2>runner$r.err
-			echo $? >runner$r.rc
-		) &
-		pids="$pids $!"
-	done &&
-	touch go &&
-	wait $pids &&
-	for r in $(seq 1 $RUNNERS); do
-		test "$(cat runner$r.rc)" = 0 || { cat runner$r.err >&2; return 1; }
-	done &&
+	strata_race runner $RUNNERS -d "$DB" up --json &&
 	test "$(pg_sql app "SELECT count(*) FROM counter")" = $((N + 10)) &&
 	test "$(hist_count app)" = $((N + 11)) &&
 	python3 -c "
 import json
 total = 0
 for r in range(1, $RUNNERS + 1):
-    d = json.load(open(\"runner%d.json\" % r))
+    d = json.load(open(\"runner%d.out\" % r))
     total += len(d[\"applied\"])
 assert total == 10, total
 "
@@ -125,22 +94,8 @@ test_expect_success 'CREATE INDEX CONCURRENTLY by the lock holder while 3 runner
 	echo "CREATE INDEX CONCURRENTLY big_h_idx ON big (h);" >cicm/2_cic.sql &&
 	printf -- "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY big_id_idx ON big (id);\nSELECT pg_sleep(1);\n" >cicm/3_cic2.sql &&
 	echo "CREATE TABLE after_cic (id int);" >cicm/4_after.sql &&
-	rm -f go &&
-	pids= &&
-	for r in 1 2 3 4; do
-		(
-			while [ ! -e go ]; do sleep 0.01; done
-			strata -d "$CDB" -s cicm up >cic$r.out 2>cic$r.err
-			echo $? >cic$r.rc
-		) &
-		pids="$pids $!"
-	done &&
 	pg_log_mark &&
-	touch go &&
-	wait $pids &&
-	for r in 1 2 3 4; do
-		test "$(cat cic$r.rc)" = 0 || { echo "runner $r:" >&2; cat cic$r.err >&2; return 1; }
-	done &&
+	strata_race cic 4 -d "$CDB" -s cicm up &&
 	test_hist cic "1 2 3 4" &&
 	test "$(pg_sql cic "SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = \$\$big\$\$::regclass")" = t &&
 	test "$(pg_sql cic "SELECT count(*) FROM pg_index WHERE indrelid = \$\$big\$\$::regclass")" = 2 &&

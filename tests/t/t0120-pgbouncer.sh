@@ -26,24 +26,7 @@ test_expect_success 'setup: migrations that each insert a counter row' '
 '
 
 test_expect_success "$RUNNERS concurrent runners through PgBouncer all exit 0" '
-	pids= &&
-	for r in $(seq 1 $RUNNERS); do
-		(
-			while [ ! -e go ]; do sleep 0.01; done
-			strata -d "$BDB" --pooler up >runner$r.out 2>runner$r.err
-			echo $? >runner$r.rc
-		) &
-		pids="$pids $!"
-	done &&
-	touch go &&
-	wait $pids &&
-	for r in $(seq 1 $RUNNERS); do
-		test "$(cat runner$r.rc)" = 0 || {
-			echo "runner $r exited $(cat runner$r.rc):" >&2
-			cat runner$r.err >&2
-			return 1
-		}
-	done
+	strata_race runner $RUNNERS -d "$BDB" --pooler up
 '
 
 test_expect_success 'each migration applied exactly once' '
