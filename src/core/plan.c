@@ -18,20 +18,6 @@ void plan_release(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-const char *head_label(struct app *app)
-{
-	static char buf[512];
-	const struct applied *h = history_head(&app->hist);
-	long i;
-
-	if (!h)
-		return "base";
-	i = source_find(&app->src, h->version);
-	snprintf(buf, sizeof(buf), "%s (%s)", i >= 0 ? app->src.m[i].raw_version : h->version,
-		 h->name);
-	return buf;
-}
-
 int plan_check_blocked(struct app *app, bool resume, bool down,
 		       const char **resume_version)
 {
@@ -320,7 +306,8 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			printf("-- session startup options: %s\n", o);
 	}
 	if (!p->nr) {
-		say("nothing to %s; at %s", p->down ? "revert" : "apply", head_label(app));
+		say("nothing to %s; at %s", p->down ? "revert" : "apply",
+		    version_label(app, p->from));
 	} else if (!dry_run) {
 		if (p->redo)
 			say("redoing %s on %s", step_label(p->steps[0].m), app->ci.display);

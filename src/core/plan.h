@@ -44,7 +44,4 @@ int plan_down(struct app *app, const struct target *t,
 int plan_run(struct app *app, struct plan *p, bool dry_run);
 void plan_release(struct plan *p);
 
-/* "VERSION (name)" of the head after the run, or "base". */
-const char *head_label(struct app *app);
-
 #endif
