@@ -14,7 +14,7 @@ struct help_entry {
 
 static const struct help_entry helps[] = {
 	{ "new", "write a new migration",
-	  "usage: strata new NAME [--single] [--seq]\n"
+	  "usage: strata new NAME... [--single] [--seq]\n"
 	  "       strata revision -m NAME     strata add NAME\n\n"
 	  "Writes <UTC yyyymmddHHMMSS>_<name>.up.sql and .down.sql in the migrations\n"
 	  "folder (created if missing). NAME is lower-cased; spaces become '_'.\n\n"
@@ -52,22 +52,25 @@ static const struct help_entry helps[] = {
 	  "migration older than the newest applied one is marked out of order.\n\n"
 	  "  --exit-code   exit 3 when anything is not applied and clean\n" },
 	{ "current", "print the latest applied version",
-	  "usage: strata current\n\nPrints the latest applied version, or 'base' when none is.\n" },
+	  "usage: strata current\n\nPrints the latest applied version, or 'base' when none is;\n"
+	  "with -v also its name and when it was applied.\n" },
 	{ "history", "list applied migrations in order",
 	  "usage: strata history [-v]\n\n"
 	  "The applied migrations, oldest first, with when and how long; -v adds\n"
 	  "each migration's SQL (from its file).\n" },
 	{ "stamp", "record migrations as applied without running them",
-	  "usage: strata stamp TARGET\n\n"
+	  "usage: strata stamp TARGET [--dry-run]\n\n"
 	  "Records every migration up to TARGET (head, a version, +N) as applied,\n"
 	  "without running it: for a database built by hand or by another tool.\n"
 	  "'strata stamp base' forgets all of them (the schema is left alone);\n"
-	  "a version lower than the current one forgets those after it.\n" },
+	  "a version lower than the current one forgets those after it.\n\n"
+	  "  --dry-run   print the SQL that would record it\n" },
 	{ "validate", "check the files and the checksums of applied migrations",
-	  "usage: strata validate\n\n"
+	  "usage: strata validate [--offline]\n\n"
 	  "Checks that every file is readable, well named and parses, and, when\n"
 	  "a database is reachable, that applied migrations are unchanged.\n"
-	  "Exit 1 on any problem.\n" },
+	  "Exit 1 on any problem.\n\n"
+	  "  --offline   check the files only; do not connect\n" },
 	{ "resolve", "settle a migration that stopped part-way",
 	  "usage: strata resolve VERSION applied|reverted\n\n"
 	  "A no-transaction migration that failed or was interrupted part-way is\n"
