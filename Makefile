@@ -13,7 +13,7 @@ CC     ?= cc
 PROVE_JOBS ?= 2
 
 # Debian ships libpg_query without a pkg-config file.
-PKGS    := libpq libprotobuf-c libcrypto inih
+PKGS    := libpq libprotobuf-c nettle inih
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && test -f /usr/include/pg_query.h && echo yes)
 
 ifeq ($(DEPS_OK),yes)

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libpq-dev libpg-query-dev libprotobuf-c-dev
-libssl-dev libinih-dev libcmocka-dev postgresql-15 postgresql-contrib
+nettle-dev libinih-dev libcmocka-dev postgresql-15 postgresql-contrib
 pgbouncer perl python3 bsdutils"
 
 missing=""
