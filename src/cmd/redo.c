@@ -49,22 +49,11 @@ int cmd_redo(int argc, char **argv, struct app *app)
 		return cmd_fail(app, r == -2 ? EXIT_USAGE : EXIT_FAIL);
 	}
 	/* the same migration, forward again, in the same plan */
-	{
-		struct step *st;
-		if (!p.nr) {
-			plan_release(&p);
-			return cmd_fail(app, EXIT_FAIL);
-		}
-		p.steps = xrealloc(p.steps, sizeof(*p.steps) * (p.nr + 1));
-		st = &p.steps[p.nr];
-		if (step_prepare(app, p.steps[0].m, false, st)) {
-			step_release(st);
-			plan_release(&p);
-			return cmd_fail(app, EXIT_FAIL);
-		}
-		p.nr++;
-		p.redo = true;
+	if (!p.nr || plan_add(app, &p, p.steps[0].m, false, NULL)) {
+		plan_release(&p);
+		return cmd_fail(app, EXIT_FAIL);
 	}
+	p.redo = true;
 	r = plan_run(app, &p, dry_run);
 	plan_release(&p);
 	return r;

@@ -19,7 +19,8 @@ static const struct cmd_opt opts[] = {
 };
 
 struct row {
-	const char *version, *norm, *name, *state, *applied_at, *file, *error;
+	const char *version, *norm, *name, *state, *applied_at, *error;
+	const char *file;	/* relative to the folder */
 	long long duration_ms;
 	bool out_of_order, reversible, stamped;
 	int statements_done;
@@ -69,6 +70,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 		struct applied *a = hi < app->hist.nr ? &app->hist.a[hi] : NULL;
 		int c = !m ? 1 : !a ? -1 : version_cmp(m->version, a->version);
 		struct row *r;
+		char *sum;
 
 		ALLOC_GROW(rows, nr + 1, alloc);
 		r = &rows[nr++];
@@ -78,8 +80,8 @@ int cmd_status(int argc, char **argv, struct app *app)
 			r->version = m->raw_version;
 			r->norm = m->version;
 			r->name = m->name;
-			r->file = m->up_path;
-			r->reversible = m->down_path != NULL;
+			r->file = m->up_file;
+			r->reversible = m->down_file != NULL;
 		}
 		if (c < 0) {
 			r->state = "pending";
@@ -107,18 +109,19 @@ int cmd_status(int argc, char **argv, struct app *app)
 			n_other++;
 			continue;
 		}
-		if (!m->checksum[0]) {
+		sum = app->src.sums[m - app->src.m];
+		if (!sum[0]) {
 			struct script s;	/* unreadable: say why */
 			if (script_read(&app->src, m, false, &s) == 0)
-				snprintf(m->checksum, sizeof(m->checksum), "%s", s.checksum);
+				memcpy(sum, s.checksum, sizeof(s.checksum));
 			script_release(&s);
 		}
-		if (!m->checksum[0]) {
+		if (!sum[0]) {
 			r->state = "unreadable";
 			n_other++;
 			continue;
 		}
-		r->state = strcmp(m->checksum, a->checksum) ? "changed" : "applied";
+		r->state = strcmp(sum, a->checksum) ? "changed" : "applied";
 		if (!strcmp(r->state, "changed"))
 			n_other++;
 		else
@@ -157,7 +160,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 			else
 				json_kstr(&j, "duration_ms", NULL);
 			json_kbool(&j, "stamped", r->stamped);
-			json_kstr(&j, "file", r->file);
+			json_kstr(&j, "file", r->file ? source_path(&app->src, r->file) : NULL);
 			json_kbool(&j, "reversible", r->reversible);
 			if (strcmp(r->state, "partial") == 0 || strcmp(r->state, "reverting") == 0) {
 				json_kint(&j, "statements_done", r->statements_done);

@@ -66,11 +66,12 @@ int cmd_validate(int argc, char **argv, struct app *app)
 	app->have_src = true;
 	for (size_t i = 0; i < app->src.nr; i++) {
 		for (int down = 0; down < 2; down++) {
+			struct migration *m = &app->src.m[i];
 			struct step st;
-			if (down && !app->src.m[i].down_path)
+			if (down && !m->down_file)
 				continue;
-			if (step_prepare(app, &app->src.m[i], down, &st))
-				problem(&p, down ? app->src.m[i].down_path : app->src.m[i].up_path);
+			if (step_prepare(app, m, down, &st))
+				problem(&p, source_path(&app->src, down ? m->down_file : m->up_file));
 			files++;
 			step_release(&st);
 		}
@@ -93,11 +94,11 @@ int cmd_validate(int argc, char **argv, struct app *app)
 				if (strcmp(a->state, "applied")) {
 					err_set_kind("partial");
 					error("migration %s stopped part-way (%s)", a->version, a->state);
-					problem(&p, app->src.m[k].up_path);
+					problem(&p, source_path(&app->src, app->src.m[k].up_file));
 					continue;
 				}
 				if (script_read(&app->src, &app->src.m[k], false, &s)) {
-					problem(&p, app->src.m[k].up_path);
+					problem(&p, source_path(&app->src, app->src.m[k].up_file));
 					continue;
 				}
 				if (strcmp(s.checksum, a->checksum)) {

@@ -11,8 +11,6 @@
 
 void plan_release(struct plan *p)
 {
-	for (size_t i = 0; i < p->nr; i++)
-		step_release(&p->steps[i]);
 	free(p->steps);
 	free(p->from);
 	memset(p, 0, sizeof(*p));
@@ -76,42 +74,37 @@ int plan_check_changed(struct app *app)
 	return bad ? -1 : 0;
 }
 
-static void add_step(struct plan *p, size_t *alloc)
+int plan_add(struct app *app, struct plan *p, struct migration *m, bool down,
+	     const char *resume_version)
 {
+	struct step st;
+
 	/*
 	 * Room for every migration of the folder at once (+1 for redo): one
 	 * allocation, where doubling would copy and hold two arrays at the
 	 * peak of a 10 000-migration run.
 	 */
-	if (!*alloc) {
-		*alloc = p->cap ? p->cap : 16;
-		p->steps = xcalloc(*alloc, sizeof(*p->steps));
+	if (!p->steps)
+		p->steps = xcalloc(p->cap ? p->cap : 1, sizeof(*p->steps));
+	if (p->nr == p->cap) {
+		fprintf(stderr, "strata: bug: a plan for %zu steps got more\n", p->cap);
+		abort();
 	}
-	ALLOC_GROW(p->steps, p->nr + 1, *alloc);
-	memset(&p->steps[p->nr], 0, sizeof(p->steps[0]));
-}
-
-static int prepare(struct app *app, struct plan *p, size_t *alloc,
-		   struct migration *m, bool down, const char *resume_version)
-{
-	struct step *st;
-	add_step(p, alloc);
-	st = &p->steps[p->nr];
-	if (step_prepare(app, m, down, st)) {
-		step_release(st);
+	if (step_prepare(app, m, down, &st)) {
+		step_release(&st);
 		return -1;
 	}
 	if (resume_version && !strcmp(resume_version, m->version)) {
 		struct applied *a = history_find(&app->hist, m->version);
-		st->start_at = a ? a->statements_done : 0;
-		st->resuming = true;
-		if (st->mode == RUN_TX)
-			st->mode = RUN_NO_TX;
-		if ((size_t)st->start_at > st->nr_stmts)
-			st->start_at = (int)st->nr_stmts;
+		st.start_at = a ? a->statements_done : 0;
+		st.resuming = true;
+		if (st.mode == RUN_TX)
+			st.mode = RUN_NO_TX;
+		if ((size_t)st.start_at > st.nr_stmts)
+			st.start_at = (int)st.nr_stmts;
 	}
-	step_unload(st);
-	p->nr++;
+	step_to_plan(&st, &p->steps[p->nr++]);
+	step_release(&st);
 	return 0;
 }
 
@@ -120,7 +113,7 @@ int plan_up(struct app *app, const struct target *t, bool out_of_order,
 {
 	const struct applied *head = history_head(&app->hist);
 	struct source *src = &app->src;
-	size_t alloc = 0, ooo = 0;
+	size_t ooo = 0;
 	long limit = -1;
 	int bad = 0;
 	struct strbuf names = STRBUF_INIT;
@@ -155,7 +148,7 @@ int plan_up(struct app *app, const struct target *t, bool out_of_order,
 			warning("applying %s_%s out of order (older than %s)", m->raw_version,
 				m->name, head->version);
 		}
-		if (prepare(app, p, &alloc, m, false, resume_version))
+		if (plan_add(app, p, m, false, resume_version))
 			bad = 1;
 	}
 	if (ooo) {
@@ -181,7 +174,6 @@ int plan_down(struct app *app, const struct target *t,
 {
 	const struct applied *head = history_head(&app->hist);
 	struct history *h = &app->hist;
-	size_t alloc = 0;
 	long limit = 1;
 	int bad = 0;
 
@@ -225,7 +217,7 @@ int plan_down(struct app *app, const struct target *t,
 			bad = 1;
 			break;
 		}
-		if (prepare(app, p, &alloc, &app->src.m[k], true, resume_version)) {
+		if (plan_add(app, p, &app->src.m[k], true, resume_version)) {
 			bad = 1;
 			break;
 		}
@@ -322,6 +314,8 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			failed = 1;
 	if (runner_flush(&r))
 		failed = 1;
+	step_release(&r.work[0]);
+	step_release(&r.work[1]);
 	/* steps skipped as done by another runner count as done here */
 	done = failed ? (size_t)r.nr_done + r.nr_skipped : p->nr;
 	if (done > p->nr)

@@ -10,9 +10,10 @@
 
 struct app;
 struct target;
+struct migration;
 
 struct plan {
-	struct step *steps;
+	struct plan_step *steps;
 	size_t nr;
 	bool down;
 	bool redo;	/* down one, then up the same one */
@@ -32,6 +33,12 @@ int plan_check_changed(struct app *app);
 /* Pending migrations up to 't'; 0, -1 (failure) or -2 (usage). */
 int plan_up(struct app *app, const struct target *t, bool out_of_order,
 	    const char *resume_version, struct plan *p);
+/*
+ * Check the script of 'm' (up, or down) and add it as the next step of
+ * 'p' (at most p->cap steps); 0, or -1 after reporting what is wrong.
+ */
+int plan_add(struct app *app, struct plan *p, struct migration *m, bool down,
+	     const char *resume_version);
 /* Applied migrations to revert for 't', newest first. */
 int plan_down(struct app *app, const struct target *t,
 	      const char *resume_version, struct plan *p);

@@ -145,6 +145,40 @@ void step_unload(struct step *st)
 	parsed_release(&st->p);
 }
 
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+void step_to_plan(const struct step *st, struct plan_step *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->m = st->m;
+	ps->down = st->down;
+	ps->mode = (unsigned char)st->mode;
+	ps->start_at = st->start_at;
+	ps->resuming = st->resuming;
+	for (size_t i = 0; i < sizeof(ps->sum); i++)
+		ps->sum[i] = (unsigned char)(hexval(st->checksum[2 * i]) << 4 |
+					     hexval(st->checksum[2 * i + 1]));
+}
+
+/* The working form of a plan step: its script not read yet. */
+static void step_from_plan(const struct plan_step *ps, struct step *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->m = ps->m;
+	st->down = ps->down;
+	st->mode = (enum run_mode)ps->mode;
+	st->start_at = ps->start_at;
+	st->resuming = ps->resuming;
+	for (size_t i = 0; i < sizeof(ps->sum); i++) {
+		st->checksum[2 * i] = "0123456789abcdef"[ps->sum[i] >> 4];
+		st->checksum[2 * i + 1] = "0123456789abcdef"[ps->sum[i] & 15];
+	}
+	st->checksum[64] = '\0';
+}
+
 /*
  * Read the script again to run it: the bytes that run are the bytes whose
  * checksum is recorded. A transactional script unchanged since it was
@@ -786,9 +820,13 @@ int runner_ensure_table(struct run *r)
 	return ret;
 }
 
-int runner_step(struct run *r, struct step *st)
+int runner_step(struct run *r, const struct plan_step *ps)
 {
+	/* the step before may still owe its COMMIT: keep it, use the other */
+	struct step *st = &r->work[r->turn++ % 2];
 	int ret;
+
+	step_from_plan(ps, st);
 
 	if (interrupted) {
 		/* what ran before the signal is committed, then strata stops */

@@ -25,6 +25,20 @@ enum run_mode {
 	RUN_OWN_TX,	/* the file's own BEGIN/COMMIT, statement by statement */
 };
 
+/*
+ * One step of a plan, as small as it can be: a plan holds every step at
+ * once (10 000 of them for a fresh database), and the script is read
+ * again when the step runs.
+ */
+struct plan_step {
+	struct migration *m;
+	unsigned char sum[32];	/* SHA-256 of the script as checked */
+	int start_at;		/* first statement to run (resume) */
+	unsigned char mode;	/* enum run_mode */
+	bool down;
+	bool resuming;		/* its history row says partial/reverting */
+};
+
 /* One migration script ready to run: read, parsed and classified. */
 struct step {
 	struct migration *m;
@@ -45,6 +59,8 @@ struct run {
 	struct json *jsql;	/* --json --dry-run: the statements */
 	int nr_done;
 	int nr_skipped;		/* found done by another runner */
+	struct step work[2];	/* the step running and the one before it */
+	unsigned turn;
 	struct step *pending;	/* ran, its COMMIT not sent yet */
 	double pending_ms;
 };
@@ -58,6 +74,8 @@ int step_prepare(struct app *app, struct migration *m, bool down,
 void step_release(struct step *st);
 /* Free the text and the parse of a checked step (it is read again to run). */
 void step_unload(struct step *st);
+/* The compact form of a checked step, for a plan. */
+void step_to_plan(const struct step *st, struct plan_step *ps);
 
 /* Create the history table if it is missing (no-op in dry-run). */
 int runner_ensure_table(struct run *r);
@@ -65,8 +83,8 @@ int runner_ensure_table(struct run *r);
 /* Send the COMMIT still owed to the last migration; 0 or -1 (reported). */
 int runner_flush(struct run *r);
 
-/* Run one prepared step. 0, or -1 after the error was reported. */
-int runner_step(struct run *r, struct step *st);
+/* Run one step of a plan. 0, or -1 after the error was reported. */
+int runner_step(struct run *r, const struct plan_step *ps);
 
 /* Label used in messages: "20250101000000_create_users". */
 const char *step_label(const struct migration *m);

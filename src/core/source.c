@@ -6,6 +6,7 @@
 #include "../util/out.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,9 +17,14 @@
 
 enum entry_kind { E_UP, E_DOWN, E_SINGLE, E_FOLDER };
 
+/* A file or folder of the listing that looks like a migration. */
 struct entry {
-	char *version, *raw, *name, *path, *down_path;
-	enum entry_kind kind;
+	const char *file;	/* relative: "0001_x.up.sql", "0001_x/up.sql" */
+	const char *version;	/* normalised */
+	unsigned short stem;	/* "0001_x" is file[0..stem) */
+	unsigned short us;	/* file[us] is the '_' after the version */
+	unsigned char kind;
+	bool has_down;		/* a folder with down.sql */
 };
 
 const char *layout_name(enum layout l)
@@ -32,19 +38,25 @@ const char *layout_name(enum layout l)
 	return "?";
 }
 
-/* "V_name<suffix>": split into version and name, or return -1. */
-static int split_name(const char *base, size_t n, char **version, char **raw,
-		      char **name)
+/*
+ * "V_name<suffix>" with the stem 'n' bytes long: find the '_' and keep the
+ * normalised version in the arena; -1 when it fits no layout.
+ */
+static int split_name(struct arena *names, const char *file, size_t n,
+		      struct entry *e)
 {
-	const char *us = memchr(base, '_', n);
+	const char *us = memchr(file, '_', n);
+	char *v;
 
-	if (!us || us == base || us + 1 == base + n)
+	if (!us || us == file || us + 1 == file + n || n > USHRT_MAX)
 		return -1;
-	*version = version_normalize(base, (size_t)(us - base));
-	if (!*version)
+	v = version_normalize(file, (size_t)(us - file));
+	if (!v)
 		return -1;
-	*raw = xstrndup(base, (size_t)(us - base));
-	*name = xstrndup(us + 1, (size_t)(base + n - us - 1));
+	e->version = arena_strndup(names, v, strlen(v));
+	free(v);
+	e->stem = (unsigned short)n;
+	e->us = (unsigned short)(us - file);
 	return 0;
 }
 
@@ -100,26 +112,16 @@ static int cmp_entry(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
-static void entry_free(struct entry *e)
+const char *source_path(const struct source *src, const char *file)
 {
-	free(e->version);
-	free(e->raw);
-	free(e->name);
-	free(e->path);
-	free(e->down_path);
-}
+	static char buf[4][PATH_MAX + 256];
+	static unsigned turn;
+	char *p = buf[turn++ % ARRAY_SIZE(buf)];
 
-static char *path_join(const char *dir, const char *name)
-{
-	size_t d = strlen(dir), n = strlen(name);
-	char *p;
-
-	if (d == 1 && dir[0] == '.')
-		return xstrdup(name);
-	p = xmalloc(d + n + 2);
-	memcpy(p, dir, d);
-	p[d] = '/';
-	memcpy(p + d + 1, name, n + 1);
+	if (!strcmp(src->dir, "."))
+		snprintf(p, sizeof(buf[0]), "%s", file);
+	else
+		snprintf(p, sizeof(buf[0]), "%s/%s", src->dir, file);
 	return p;
 }
 
@@ -129,18 +131,151 @@ static bool is_regular_at(int dirfd, const char *rel)
 	return fstatat(dirfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The name part of an entry, for comparing an up and a down file. */
+static bool same_name(const struct entry *a, const struct entry *b)
+{
+	size_t la = a->stem - a->us, lb = b->stem - b->us;
+	return la == lb && !memcmp(a->file + a->us, b->file + b->us, la);
+}
+
+/* Read one directory entry into *e; 1 if it is a migration, 0 if not ours, -1 bad. */
+static int scan_entry(struct source *src, const struct dirent *de, struct entry *e)
+{
+	const char *n = de->d_name;
+	size_t len = strlen(n);
+	struct stat st;
+
+	memset(e, 0, sizeof(*e));
+	if (n[0] == '.')
+		return 0;
+	/* most entries are plain files: no stat() needed for those */
+	if (de->d_type == DT_REG && !str_ends(n, ".sql"))
+		return 0;
+	if (de->d_type == DT_REG) {
+		st.st_mode = S_IFREG;
+	} else if (fstatat(src->dirfd, n, &st, 0) != 0) {
+		/* a dangling symlink */
+		if (!str_ends(n, ".sql"))
+			return 0;
+		return error("cannot read '%s': %s", source_path(src, n), strerror(errno));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		char *up;
+		/* other folders (seeds, docs, repeatable) are not ours */
+		if (n[0] < '0' || n[0] > '9')
+			return 0;
+		if (split_name(&src->names, n, len, e)) {
+			error("folder '%s' does not fit a migration layout", source_path(src, n));
+			detail("a migration folder is named VERSION_NAME, e.g. 2019-02-26-002946_create_user, and holds up.sql and down.sql");
+			return -1;
+		}
+		up = arena_alloc(&src->names, len + sizeof("/up.sql"));
+		memcpy(up, n, len);
+		memcpy(up + len, "/up.sql", sizeof("/up.sql"));
+		if (!is_regular_at(src->dirfd, up))
+			return error("migration folder '%s' has no up.sql", source_path(src, n));
+		{
+			char down[NAME_MAX + sizeof("/down.sql")];
+			snprintf(down, sizeof(down), "%s/down.sql", n);
+			e->has_down = is_regular_at(src->dirfd, down);
+		}
+		e->kind = E_FOLDER;
+		e->file = up;
+		return 1;
+	}
+	if (!str_ends(n, ".sql"))
+		return 0;
+	if (!S_ISREG(st.st_mode))
+		return error("'%s' is not a regular file", source_path(src, n));
+	if (str_ends(n, ".up.sql"))
+		e->kind = E_UP, len -= 7;
+	else if (str_ends(n, ".down.sql"))
+		e->kind = E_DOWN, len -= 9;
+	else
+		e->kind = E_SINGLE, len -= 4;
+	if (split_name(&src->names, n, len, e)) {
+		error("file name '%s' fits no migration layout", source_path(src, n));
+		detail("expected VERSION_NAME.up.sql + VERSION_NAME.down.sql, VERSION_NAME.sql, or a folder VERSION_NAME/ with up.sql; VERSION is digits, '-' allowed");
+		return -1;
+	}
+	e->file = arena_strndup(&src->names, n, strlen(n));
+	return 1;
+}
+
+/* Turn the entries of one version into a migration; -1 if they do not fit. */
+static int add_migration(struct source *src, struct entry *ent, size_t from, size_t to)
+{
+	struct entry *up = NULL, *down = NULL;
+	struct migration *m;
+	int bad = 0;
+
+	for (size_t k = from; k < to; k++) {
+		if (ent[k].kind == E_DOWN && !down) {
+			down = &ent[k];
+		} else if (ent[k].kind != E_DOWN && !up) {
+			up = &ent[k];
+		} else {
+			struct entry *other = ent[k].kind == E_DOWN ? down : up;
+			error("two migrations have version %s: '%s' and '%s'", ent[k].version,
+			      source_path(src, other->file), source_path(src, ent[k].file));
+			bad = 1;
+		}
+	}
+	if (!up) {
+		error("'%s' is a down migration without an up migration",
+		      source_path(src, down->file));
+		return -1;
+	}
+	if (down && !same_name(up, down)) {
+		error("'%s' and '%s' share a version but not a name",
+		      source_path(src, up->file), source_path(src, down->file));
+		return -1;
+	}
+	if (down && up->kind == E_FOLDER) {
+		error("two migrations have version %s: '%s' and '%s'", up->version,
+		      source_path(src, up->file), source_path(src, down->file));
+		return -1;
+	}
+	if (bad)
+		return -1;
+	m = &src->m[src->nr++];
+	m->version = up->version;
+	m->raw_version = arena_strndup(&src->names, up->file, up->us);
+	m->name = arena_strndup(&src->names, up->file + up->us + 1,
+				(size_t)(up->stem - up->us - 1));
+	m->up_file = up->file;
+	if (up->kind == E_FOLDER) {
+		m->layout = LAYOUT_FOLDER;
+		m->down_file = NULL;
+		if (up->has_down) {
+			char *d = arena_alloc(&src->names, up->stem + sizeof("/down.sql"));
+			memcpy(d, up->file, up->stem);
+			memcpy(d + up->stem, "/down.sql", sizeof("/down.sql"));
+			m->down_file = d;
+		}
+	} else if (down) {
+		m->layout = LAYOUT_PAIR;
+		m->down_file = down->file;
+	} else if (has_sections(src->dirfd, m->up_file)) {
+		m->layout = LAYOUT_SECTIONS;
+		m->down_file = m->up_file;
+	} else {
+		m->layout = LAYOUT_UP_ONLY;
+		m->down_file = NULL;
+	}
+	return 0;
+}
+
 int source_load(struct source *src, const char *dir)
 {
 	DIR *d;
 	struct dirent *de;
 	struct entry *ent = NULL;
-	size_t nr = 0, alloc = 0;
+	size_t nr = 0, alloc = 0, nr_up = 0;
 	int bad = 0;
 
 	memset(src, 0, sizeof(*src));
 	src->dir = xstrdup(dir);
-	src->dirfd = -1;
-	src->rel_off = strcmp(dir, ".") ? strlen(dir) + 1 : 0;
 	src->max_file_size = DEFAULT_MAX_FILE_SIZE;
 	src->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = src->dirfd >= 0 ? fdopendir(dup(src->dirfd)) : NULL;
@@ -152,149 +287,29 @@ int source_load(struct source *src, const char *dir)
 		return -1;
 	}
 	while ((de = readdir(d))) {
-		const char *n = de->d_name;
-		size_t len = strlen(n);
-		char *path;
-		struct stat st;
-		struct entry e = { 0 };
-
-		if (n[0] == '.')
+		struct entry e;
+		int r = scan_entry(src, de, &e);
+		if (r < 0)
+			bad = 1;
+		if (r <= 0)
 			continue;
-		/* most entries are plain files: no stat() needed for those */
-		if (de->d_type == DT_REG && !str_ends(n, ".sql"))
-			continue;
-		path = path_join(dir, n);
-		if (de->d_type == DT_REG) {
-			st.st_mode = S_IFREG;
-		} else if (fstatat(src->dirfd, n, &st, 0) != 0) {
-			/* a dangling symlink */
-			if (str_ends(n, ".sql")) {
-				error("cannot read '%s': %s", path, strerror(errno));
-				bad = 1;
-			}
-			free(path);
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			char *up, *down;
-			/* other folders (seeds, docs, repeatable) are not ours */
-			if (n[0] < '0' || n[0] > '9') {
-				free(path);
-				continue;
-			}
-			if (split_name(n, len, &e.version, &e.raw, &e.name)) {
-				error("folder '%s' does not fit a migration layout", path);
-				detail("a migration folder is named VERSION_NAME, e.g. 2019-02-26-002946_create_user, and holds up.sql and down.sql");
-				bad = 1;
-				free(path);
-				continue;
-			}
-			up = path_join(path, "up.sql");
-			down = path_join(path, "down.sql");
-			if (!is_regular_at(src->dirfd, up + src->rel_off)) {
-				error("migration folder '%s' has no up.sql", path);
-				bad = 1;
-				free(up), free(down), free(path);
-				entry_free(&e);
-				continue;
-			}
-			e.kind = E_FOLDER;
-			e.path = up;
-			if (is_regular_at(src->dirfd, down + src->rel_off))
-				e.down_path = down;
-			else
-				free(down);
-			free(path);
-		} else {
-			size_t stem;
-			if (!str_ends(n, ".sql")) {
-				free(path);
-				continue;
-			}
-			if (!S_ISREG(st.st_mode)) {
-				error("'%s' is not a regular file", path);
-				bad = 1;
-				free(path);
-				continue;
-			}
-			if (str_ends(n, ".up.sql"))
-				e.kind = E_UP, stem = len - 7;
-			else if (str_ends(n, ".down.sql"))
-				e.kind = E_DOWN, stem = len - 9;
-			else
-				e.kind = E_SINGLE, stem = len - 4;
-			if (split_name(n, stem, &e.version, &e.raw, &e.name)) {
-				error("file name '%s' fits no migration layout", path);
-				detail("expected VERSION_NAME.up.sql + VERSION_NAME.down.sql, VERSION_NAME.sql, or a folder VERSION_NAME/ with up.sql; VERSION is digits, '-' allowed");
-				bad = 1;
-				free(path);
-				continue;
-			}
-			e.path = path;
-		}
 		ALLOC_GROW(ent, nr + 1, alloc);
 		ent[nr++] = e;
+		nr_up += e.kind != E_DOWN;
 	}
 	closedir(d);
 
 	if (nr)
 		qsort(ent, nr, sizeof(*ent), cmp_entry);
+	src->m = xcalloc(nr_up ? nr_up : 1, sizeof(*src->m));
 	for (size_t i = 0; i < nr;) {
 		size_t j = i + 1;
-		struct entry *up = NULL, *down = NULL;
-		struct migration *m;
-
 		while (j < nr && !version_cmp(ent[i].version, ent[j].version))
 			j++;
-		for (size_t k = i; k < j; k++) {
-			if (ent[k].kind == E_DOWN && !down) {
-				down = &ent[k];
-			} else if (ent[k].kind != E_DOWN && !up) {
-				up = &ent[k];
-			} else {
-				struct entry *other = ent[k].kind == E_DOWN ? down : up;
-				error("two migrations have version %s: '%s' and '%s'",
-				      ent[k].version, other->path, ent[k].path);
-				bad = 1;
-			}
-		}
-		if (!up) {
-			error("'%s' is a down migration without an up migration",
-			      down->path);
+		if (add_migration(src, ent, i, j))
 			bad = 1;
-		} else if (down && strcmp(up->name, down->name)) {
-			error("'%s' and '%s' share a version but not a name",
-			      up->path, down->path);
-			bad = 1;
-		} else if (down && up->kind == E_FOLDER) {
-			error("two migrations have version %s: '%s' and '%s'",
-			      up->version, up->path, down->path);
-			bad = 1;
-		} else {
-			ALLOC_GROW(src->m, src->nr + 1, src->alloc);
-			m = &src->m[src->nr++];
-			m->version = up->version, up->version = NULL;
-			m->raw_version = up->raw, up->raw = NULL;
-			m->name = up->name, up->name = NULL;
-			m->up_path = up->path, up->path = NULL;
-			if (up->kind == E_FOLDER) {
-				m->layout = LAYOUT_FOLDER;
-				m->down_path = up->down_path, up->down_path = NULL;
-			} else if (down) {
-				m->layout = LAYOUT_PAIR;
-				m->down_path = down->path, down->path = NULL;
-			} else if (has_sections(src->dirfd, m->up_path + src->rel_off)) {
-				m->layout = LAYOUT_SECTIONS;
-				m->down_path = xstrdup(m->up_path);
-			} else {
-				m->layout = LAYOUT_UP_ONLY;
-				m->down_path = NULL;
-			}
-		}
 		i = j;
 	}
-	for (size_t i = 0; i < nr; i++)
-		entry_free(&ent[i]);
 	free(ent);
 	if (bad)
 		err_set_kind("files");
@@ -303,17 +318,11 @@ int source_load(struct source *src, const char *dir)
 
 void source_release(struct source *src)
 {
-	for (size_t i = 0; i < src->nr; i++) {
-		struct migration *m = &src->m[i];
-		free(m->version);
-		free(m->raw_version);
-		free(m->name);
-		free(m->up_path);
-		free(m->down_path);
-	}
 	source_checksum_wait(src);
 	free(src->m);
+	free(src->sums);
 	free(src->dir);
+	arena_release(&src->names);
 	if (src->dirfd >= 0)
 		close(src->dirfd);
 	memset(src, 0, sizeof(*src));
@@ -424,17 +433,19 @@ static bool leading_directive(const char *t, size_t n)
 static int read_script(const struct source *src, const struct migration *m,
 		       bool down, struct script *s, bool quiet)
 {
-	const char *path = down ? m->down_path : m->up_path;
+	const char *file = down ? m->down_file : m->up_file;
+	const char *path;
 	struct stat st;
 	int fd;
 	size_t got = 0, off = 0;
 	char *buf;
 
 	memset(s, 0, sizeof(*s));
-	if (!path)
+	if (!file)
 		return 0;
-	s->path = (char *)path;
-	fd = openat(src->dirfd, path + src->rel_off, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* the checksum thread prints nothing and needs no path */
+	path = quiet ? file : (s->path = xstrdup(source_path(src, file)));
+	fd = openat(src->dirfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return quiet ? -1 : error("cannot open '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
@@ -527,8 +538,7 @@ static int read_script(const struct source *src, const struct migration *m,
 		if (down) {
 			if (!seen_down) {
 				/* no down section: irreversible */
-				free(s->buf);
-				memset(s, 0, sizeof(*s));
+				script_release(s);
 				return 0;
 			}
 			s->text = buf + down_body;
@@ -575,7 +585,7 @@ static void *sum_worker(void *arg)
 	for (size_t i = job->from; i < job->src->nr; i += job->step) {
 		struct script s;
 		if (read_script(job->src, &job->src->m[i], false, &s, true) == 0)
-			memcpy(job->src->m[i].checksum, s.checksum, sizeof(s.checksum));
+			memcpy(job->src->sums[i], s.checksum, sizeof(s.checksum));
 		script_release(&s);
 	}
 	return NULL;
@@ -583,6 +593,7 @@ static void *sum_worker(void *arg)
 
 int source_checksum_start(struct source *src)
 {
+	src->sums = xcalloc(src->nr ? src->nr : 1, sizeof(*src->sums));
 	src->sum_job = xcalloc(1, sizeof(struct sum_job));
 	src->sum_job->src = src;
 	src->sum_job->from = 0;
@@ -607,6 +618,7 @@ void source_checksum_wait(struct source *src)
 void script_release(struct script *s)
 {
 	free(s->buf);
+	free(s->path);
 	memset(s, 0, sizeof(*s));
 }
 

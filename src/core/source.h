@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <pthread.h>
+#include "../util/arena.h"
 
 enum layout {
 	LAYOUT_PAIR,		/* V_name.up.sql + V_name.down.sql */
@@ -21,14 +22,17 @@ enum layout {
 	LAYOUT_FOLDER,		/* V_name/up.sql + down.sql */
 };
 
+/*
+ * The strings of a migration live in its source's arena; file names are
+ * relative to the folder (source_path() gives the whole path).
+ */
 struct migration {
-	char *version;		/* normalised: "20190226002946" */
-	char *raw_version;	/* as written: "2019-02-26-002946" */
-	char *name;		/* "create_users" */
-	char *up_path;		/* file that holds the up script */
-	char *down_path;	/* file that holds the down script, or NULL */
+	const char *version;	/* normalised: "20190226002946" */
+	const char *raw_version;	/* as written: "2019-02-26-002946" */
+	const char *name;	/* "create_users" */
+	const char *up_file;	/* file that holds the up script */
+	const char *down_file;	/* file that holds the down script, or NULL */
 	enum layout layout;
-	char checksum[65];	/* of the up script, once source_checksum_all() ran */
 };
 
 struct sum_job;
@@ -36,10 +40,11 @@ struct sum_job;
 struct source {
 	char *dir;
 	int dirfd;		/* files are opened relative to it */
-	size_t rel_off;		/* a path minus this many bytes is relative */
 	struct migration *m;
-	size_t nr, alloc;
+	size_t nr;
+	struct arena names;	/* the migrations' strings */
 	size_t max_file_size;
+	char (*sums)[65];	/* up-script checksums, after source_checksum_start() */
 	struct sum_job *sum_job;	/* checksums being computed */
 	pthread_t sum_thread;
 };
@@ -51,21 +56,27 @@ struct source {
  */
 int source_load(struct source *src, const char *dir);
 void source_release(struct source *src);
+/*
+ * The path of 'file' (relative to the folder) as the user knows it:
+ * "db/migrations/0001_init.up.sql". The result is one of four static
+ * buffers, reused in turn: enough for one message; copy it to keep it.
+ */
+const char *source_path(const struct source *src, const char *file);
 /* index of the migration with normalised 'version', or -1 */
 long source_find(const struct source *src, const char *version);
 
 /*
- * Fill m->checksum of every migration in a thread of its own, so that the
- * files are read while the main thread talks to the server. Nothing is
- * printed; a file that cannot be read keeps an empty checksum. Touch no
- * m->checksum before source_checksum_wait().
+ * Fill src->sums[i] (the checksum of migration i's up script) in a thread
+ * of its own, so that the files are read while the main thread talks to
+ * the server. Nothing is printed; a file that cannot be read keeps an
+ * empty checksum. Touch no src->sums before source_checksum_wait().
  */
 int source_checksum_start(struct source *src);
 void source_checksum_wait(struct source *src);
 
 /* One script (the up or the down side of a migration), read into memory. */
 struct script {
-	char *path;		/* file it came from (borrowed) */
+	char *path;		/* file it came from, as source_path() gives it */
 	char *text;		/* script text, NUL-terminated, BOM removed */
 	size_t len;
 	char *buf;		/* the whole file as read (owns 'text') */

@@ -57,14 +57,27 @@ static void layouts_and_order(void **state)
 	assert_int_equal(src.nr, 5);
 	assert_string_equal(src.m[0].version, "2");
 	assert_int_equal(src.m[0].layout, LAYOUT_UP_ONLY);
-	assert_null(src.m[0].down_path);
+	assert_null(src.m[0].down_file);
 	assert_string_equal(src.m[1].version, "10");
 	assert_int_equal(src.m[1].layout, LAYOUT_PAIR);
+	assert_string_equal(src.m[1].up_file, "10_ten.up.sql");
+	assert_string_equal(src.m[1].down_file, "10_ten.down.sql");
+	assert_string_equal(src.m[1].raw_version, "10");
+	assert_string_equal(src.m[1].name, "ten");
 	assert_string_equal(src.m[2].version, "1733759000000");
 	assert_int_equal(src.m[2].layout, LAYOUT_SECTIONS);
 	assert_string_equal(src.m[3].version, "20190226002946");
 	assert_string_equal(src.m[3].raw_version, "2019-02-26-002946");
 	assert_int_equal(src.m[3].layout, LAYOUT_FOLDER);
+	assert_string_equal(src.m[3].name, "create_user");
+	assert_string_equal(src.m[3].up_file, "2019-02-26-002946_create_user/up.sql");
+	assert_string_equal(src.m[3].down_file, "2019-02-26-002946_create_user/down.sql");
+	{
+		char want[256];
+		snprintf(want, sizeof(want), "%s/10_ten.up.sql", dir);
+		assert_string_equal(source_path(&src, src.m[1].up_file), want);
+	}
+	assert_ptr_equal(src.m[2].down_file, src.m[2].up_file);
 	assert_string_equal(src.m[4].name, "huge");
 	assert_true(source_find(&src, "10") == 1);
 	assert_true(source_find(&src, "11") == -1);
