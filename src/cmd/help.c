@@ -50,7 +50,9 @@ static const struct help_entry helps[] = {
 	  "differs from the applied one), missing (applied, file gone), partial or\n"
 	  "reverting (a no-transaction migration stopped part-way). A pending\n"
 	  "migration older than the newest applied one is marked out of order.\n\n"
-	  "  --exit-code   exit 3 when anything is not applied and clean\n" },
+	  "  --exit-code   exit 3 when anything is not applied and clean\n\n"
+	  "Checksums of unchanged files are kept in ~/.cache/strata (like git's\n"
+	  "index); STRATA_CACHE=off turns that off.\n" },
 	{ "current", "print the latest applied version",
 	  "usage: strata current\n\nPrints the latest applied version, or 'base' when none is;\n"
 	  "with -v also its name and when it was applied.\n" },

@@ -1,6 +1,7 @@
 #include "../compat.h"
 #include "source.h"
 #include "version.h"
+#include "sumcache.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
 #include "../util/out.h"
@@ -389,6 +390,8 @@ static size_t utf8_bad_at(const char *s, size_t n)
 {
 	/* the first byte where the text stops being UTF-8 */
 	size_t lo = 0;
+	if (utf8_valid(s, n))
+		return n;
 	while (lo < n) {
 		size_t step = 1;
 		unsigned char c = (unsigned char)s[lo];
@@ -582,12 +585,25 @@ struct sum_job {
 static void *sum_worker(void *arg)
 {
 	struct sum_job *job = arg;
-	for (size_t i = job->from; i < job->src->nr; i += job->step) {
+	struct source *src = job->src;
+	struct sumcache *cache = sumcache_open(src->dir);
+
+	for (size_t i = job->from; i < src->nr; i += job->step) {
+		const char *file = src->m[i].up_file;
 		struct script s;
-		if (read_script(job->src, &job->src->m[i], false, &s, true) == 0)
-			memcpy(job->src->sums[i], s.checksum, sizeof(s.checksum));
+		struct stat st;
+		bool have_st = fstatat(src->dirfd, file, &st, 0) == 0;
+
+		if (have_st && sumcache_get(cache, file, &st, src->sums[i]))
+			continue;
+		if (read_script(src, &src->m[i], false, &s, true) == 0) {
+			memcpy(src->sums[i], s.checksum, sizeof(s.checksum));
+			if (have_st)
+				sumcache_put(cache, file, &st, s.checksum);
+		}
 		script_release(&s);
 	}
+	sumcache_close(cache);
 	return NULL;
 }
 

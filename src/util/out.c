@@ -139,28 +139,41 @@ static const char *ansi(char mark)
 static void vemit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	struct strbuf raw = STRBUF_INIT, clean = STRBUF_INIT;
-	char *r;
+	char *r = NULL;
+	const unsigned char *p;
 
 	if (out.mute)
 		return;
 	strbuf_addstr(&raw, prefix);
 	strbuf_vaddf(&raw, fmt, ap);
-	r = redact(raw.buf);
-	for (const unsigned char *p = (const unsigned char *)r; *p; p++) {
+	if (nr_secrets)
+		r = redact(raw.buf);
+	p = (const unsigned char *)(r ? r : raw.buf);
+	strbuf_grow(&clean, raw.len + 16);
+	while (*p) {
+		const unsigned char *run = p;
 		const char *seq;
+		/* copy the bytes that need nothing in one go */
+		while (*p >= 0x20 && *p != 0x7f && *p != 0xff)
+			p++;
+		strbuf_add(&clean, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		if (p[0] == 0xff && p[1] == 0x01 && p[2] && (seq = ansi((char)p[2]))) {
 			if (out.color)
 				strbuf_addstr(&clean, seq);
-			p += 2;
+			p += 3;
 			continue;
 		}
 		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
 			strbuf_addf(&clean, "\\x%02x", *p);
 		else
 			strbuf_addch(&clean, *p);
+		p++;
 	}
 	free(r);
-	fprintf(f, "%s\n", clean.buf);
+	strbuf_addch(&clean, '\n');
+	fwrite(clean.buf, 1, clean.len, f);
 	strbuf_release(&raw);
 	strbuf_release(&clean);
 }

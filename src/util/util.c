@@ -85,7 +85,15 @@ bool utf8_valid(const char *s, size_t n)
 		unsigned min;
 
 		if (c < 0x80) {
+			/* SQL is mostly ASCII: skip it eight bytes at a time */
+			uint64_t w;
 			p++;
+			while (end - p >= 8) {
+				memcpy(&w, p, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+				p += 8;
+			}
 			continue;
 		} else if ((c & 0xe0) == 0xc0) {
 			len = 2, min = 0x80, c &= 0x1f;

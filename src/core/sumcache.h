@@ -1,0 +1,37 @@
+/*
+ * sumcache.h - checksums of migration files that have not changed, kept
+ * between runs, as git's index keeps the hashes of unchanged files.
+ *
+ * `status` must tell an applied migration whose file was edited from one
+ * that was not, which means the checksum of every applied file: for 1 000
+ * migrations, 4 000 system calls and as many hashes on every run. A file
+ * whose device, inode, size, mtime and ctime are those recorded with its
+ * checksum has the same bytes (ctime cannot be set back by a user, and a
+ * file changed within a second of the record is never trusted), so one
+ * stat() replaces open, read, close and the hash.
+ *
+ * The cache lives in $XDG_CACHE_HOME/strata (or ~/.cache/strata), one file
+ * per migrations folder; STRATA_CACHE=off turns it off. It is only ever a
+ * shortcut: a missing, unreadable, foreign or damaged cache file means the
+ * files are read, and a cache that cannot be written is not an error.
+ */
+#ifndef STRATA_SUMCACHE_H
+#define STRATA_SUMCACHE_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+struct sumcache;
+
+/* The cache of folder 'dir' (NULL when caching is off or impossible). */
+struct sumcache *sumcache_open(const char *dir);
+/* The checksum recorded for 'file' if 'st' still matches it. */
+bool sumcache_get(struct sumcache *c, const char *file, const struct stat *st,
+		  char sum[65]);
+/* Record the checksum of 'file' as it is now ('st'). */
+void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
+		  const char sum[65]);
+/* Write the cache back if anything new was recorded, and free it. */
+void sumcache_close(struct sumcache *c);
+
+#endif
