@@ -278,6 +278,7 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 
 	r.app = app;
 	r.dry_run = dry_run;
+	strbuf_init(&r.msg, 0);
 	json_init(&j, &doc);
 	json_init(&jsql, &sqldoc);
 	if (out.json) {
@@ -314,8 +315,9 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			failed = 1;
 	if (runner_flush(&r))
 		failed = 1;
-	step_release(&r.work[0]);
-	step_release(&r.work[1]);
+	for (size_t i = 0; i < ARRAY_SIZE(r.work); i++)
+		step_release(&r.work[i]);
+	strbuf_release(&r.msg);
 	/* steps skipped as done by another runner count as done here */
 	done = failed ? (size_t)r.nr_done + r.nr_skipped : p->nr;
 	if (done > p->nr)

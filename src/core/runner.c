@@ -488,11 +488,15 @@ static void commit_failed(struct run *r, const struct pgerr *e)
 	     prev->down ? "reverted" : "applied");
 }
 
+static int tx_finish(struct run *r);
+
 int runner_flush(struct run *r)
 {
 	struct pgerr e = { 0 };
 	bool failed;
 
+	if (tx_finish(r))
+		return -1;
 	if (!r->pending)
 		return 0;
 	if (r->dry_run) {
@@ -509,40 +513,41 @@ int runner_flush(struct run *r)
 	return failed ? -1 : 0;
 }
 
-static int run_tx(struct run *r, struct step *st)
+/* Put the message of transactional step 'st' on the wire. */
+static void tx_send(struct run *r, struct step *st)
+{
+	strbuf_reset(&r->msg);
+	r->with_commit = r->pending != NULL;
+	if (r->with_commit)
+		strbuf_addstr(&r->msg, "COMMIT;\nRESET ALL;\n");
+	r->body = build_tx_message(r, st, &r->msg);
+	r->inflight = st;
+	db_send(&r->app->db, r->msg.buf);
+}
+
+/*
+ * Wait for the results of the migration in flight and settle it: its
+ * COMMIT is then owed (r->pending), or it failed, was rolled back and
+ * reported. Retries lock timeouts and deadlocks. 0 or -1.
+ */
+static int tx_finish(struct run *r)
 {
 	struct app *app = r->app;
-	struct strbuf msg = STRBUF_INIT;
+	struct step *st = r->inflight;
 	int attempt = 0, ret = -1;
-	double start;
 
-	if (r->dry_run) {
-		if (r->pending)
-			strbuf_addstr(&msg, "COMMIT;\nRESET ALL;\n");
-		build_tx_message(r, st, &msg);
-		dry_print(r, msg.buf);
-		strbuf_release(&msg);
-		record_done(r, st, 0, true);
-		r->pending = st;
+	if (!st)
 		return 0;
-	}
 	for (;;) {
 		struct pgerr e = { 0 };
-		bool failed, with_commit = r->pending != NULL;
+		bool failed;
 		int prefix = (app->cfg.pooler ? PREFIX_RESULTS_POOLER : PREFIX_RESULTS) +
-			     (with_commit ? 2 : 0);
+			     (r->with_commit ? 2 : 0);
 		struct progress pr = { st, prefix, 0, "" };
-		size_t body;
-		int done;
+		int done = db_collect(&app->db, &e, &failed, NULL, &pr, progress_label);
 
-		strbuf_reset(&msg);
-		if (with_commit)
-			strbuf_addstr(&msg, "COMMIT;\nRESET ALL;\n");
-		body = build_tx_message(r, st, &msg);
-		start = now_ms();
-		done = db_run(&app->db, msg.buf, &e, &failed, NULL, &pr, progress_label);
-
-		if (with_commit) {
+		if (r->with_commit) {
+			r->with_commit = false;
 			if (failed && done == 0) {
 				/* the previous migration's COMMIT: this one never ran */
 				commit_failed(r, &e);
@@ -553,7 +558,7 @@ static int run_tx(struct run *r, struct step *st)
 		}
 		if (!failed) {
 			r->pending = st;
-			r->pending_ms = now_ms() - start;
+			r->pending_ms = now_ms() - app->db.sent_ms;
 			pgerr_release(&e);
 			ret = 0;
 			break;
@@ -597,6 +602,7 @@ static int run_tx(struct run *r, struct step *st)
 				error("interrupted while waiting to retry %s", step_label(st->m));
 				break;
 			}
+			tx_send(r, st);
 			continue;
 		}
 		{
@@ -610,9 +616,9 @@ static int run_tx(struct run *r, struct step *st)
 					free(pe.msg);
 			}
 			if (e.position > 0) {
-				size_t b = sql_char_to_byte(msg.buf, msg.len, e.position);
-				if (b >= body && b < body + st->s.len) {
-					off = b - body;
+				size_t b = sql_char_to_byte(r->msg.buf, r->msg.len, e.position);
+				if (b >= r->body && b < r->body + st->s.len) {
+					off = b - r->body;
 					have_off = true;
 				}
 			}
@@ -635,8 +641,32 @@ static int run_tx(struct run *r, struct step *st)
 		pgerr_release(&e);
 		break;
 	}
-	strbuf_release(&msg);
+	r->inflight = NULL;
+	step_unload(st);
 	return ret;
+}
+
+/*
+ * A transactional migration goes out and strata returns at once: the
+ * next migration's file is read while the server runs this one, and
+ * tx_finish() collects the results before anything else is sent.
+ */
+static int run_tx(struct run *r, struct step *st)
+{
+	if (r->dry_run) {
+		struct strbuf msg = STRBUF_INIT;
+		if (r->pending)
+			strbuf_addstr(&msg, "COMMIT;\nRESET ALL;\n");
+		build_tx_message(r, st, &msg);
+		dry_print(r, msg.buf);
+		strbuf_release(&msg);
+		record_done(r, st, 0, true);
+		r->pending = st;
+		step_unload(st);
+		return 0;
+	}
+	tx_send(r, st);
+	return 0;
 }
 
 /* ---- statement by statement ---------------------------------------- */
@@ -822,12 +852,14 @@ int runner_ensure_table(struct run *r)
 
 int runner_step(struct run *r, const struct plan_step *ps)
 {
-	/* the step before may still owe its COMMIT: keep it, use the other */
-	struct step *st = &r->work[r->turn++ % 2];
+	/*
+	 * Three working steps in turn: the one in flight, the one before it
+	 * (whose COMMIT rides in the message in flight) and this one.
+	 */
+	struct step *st = &r->work[r->turn++ % ARRAY_SIZE(r->work)];
 	int ret;
 
 	step_from_plan(ps, st);
-
 	if (interrupted) {
 		/* what ran before the signal is committed, then strata stops */
 		if (runner_flush(r))
@@ -835,7 +867,8 @@ int runner_step(struct run *r, const struct plan_step *ps)
 		err_set_kind("interrupted");
 		return error("interrupted before %s", step_label(st->m));
 	}
-	if (step_load(r->app, st))
+	/* read this script while the server still runs the one before */
+	if (step_load(r->app, st) || tx_finish(r))
 		return -1;
 	if (st->mode != RUN_TX && runner_flush(r))
 		return -1;
@@ -848,7 +881,9 @@ int runner_step(struct run *r, const struct plan_step *ps)
 		       "the file's own transactions, statement by statement");
 		strbuf_release(&l);
 	}
-	ret = st->mode == RUN_TX ? run_tx(r, st) : run_stepwise(r, st);
+	if (st->mode == RUN_TX)
+		return run_tx(r, st);	/* in flight; tx_finish() unloads it */
+	ret = run_stepwise(r, st);
 	step_unload(st);
 	return ret;
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include "source.h"
+#include "../util/strbuf.h"
 #include "../sql/parse.h"
 
 struct app;
@@ -59,10 +60,15 @@ struct run {
 	struct json *jsql;	/* --json --dry-run: the statements */
 	int nr_done;
 	int nr_skipped;		/* found done by another runner */
-	struct step work[2];	/* the step running and the one before it */
+	struct step work[3];	/* see runner_step() */
 	unsigned turn;
 	struct step *pending;	/* ran, its COMMIT not sent yet */
 	double pending_ms;
+	/* the transactional migration whose message is on the wire */
+	struct step *inflight;
+	struct strbuf msg;	/* that message */
+	size_t body;		/* where its script starts in msg */
+	bool with_commit;	/* msg starts with the COMMIT of 'pending' */
 };
 
 /*

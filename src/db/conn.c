@@ -281,16 +281,24 @@ static void fill_err(struct db *db, PGresult *res, struct pgerr *e)
 		e->conn_lost = true;
 }
 
-int db_run(struct db *db, const char *sql, struct pgerr *e, bool *failed,
-	   result_fn fn, void *data, const char *(*progress)(int, void *))
+int db_send(struct db *db, const char *sql)
+{
+	db->sent_ms = now_ms();
+	db->send_failed = !PQsendQuery(db->conn, sql);
+	return db->send_failed ? -1 : 0;
+}
+
+int db_collect(struct db *db, struct pgerr *e, bool *failed, result_fn fn,
+	       void *data, const char *(*progress)(int, void *))
 {
 	int done = 0, sock;
-	double start = now_ms();
+	double start = db->sent_ms;
 	bool shown = false, cancel_sent = false;
 	PGresult *res;
 
 	*failed = false;
-	if (!PQsendQuery(db->conn, sql)) {
+	if (db->send_failed) {
+		db->send_failed = false;
 		fill_err(db, NULL, e);
 		*failed = true;
 		return 0;
@@ -361,6 +369,13 @@ int db_run(struct db *db, const char *sql, struct pgerr *e, bool *failed,
 		*failed = true;
 	}
 	return done;
+}
+
+int db_run(struct db *db, const char *sql, struct pgerr *e, bool *failed,
+	   result_fn fn, void *data, const char *(*progress)(int, void *))
+{
+	db_send(db, sql);
+	return db_collect(db, e, failed, fn, data, progress);
 }
 
 PGresult *db_query_params(struct db *db, const char *sql, int n,

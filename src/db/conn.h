@@ -23,6 +23,8 @@ struct db {
 	long wait_ms;
 	double start_ms;
 	bool options_refused;	/* startup options refused: a pooler */
+	double sent_ms;		/* when the query being collected went out */
+	bool send_failed;	/* ... or did not: db_collect() reports it */
 };
 
 /* The signal that asked strata to stop (SIGINT/SIGTERM), or 0. */
@@ -69,6 +71,14 @@ typedef void (*result_fn)(int index, PGresult *res, void *data);
  */
 int db_run(struct db *db, const char *sql, struct pgerr *e, bool *failed,
 	   result_fn fn, void *data, const char *(*progress)(int done, void *data));
+/*
+ * db_run() in two halves, so that strata can read the next migration while
+ * the server runs this one: db_send() puts the query on the wire (a
+ * failure is reported by the db_collect() that must follow, always).
+ */
+int db_send(struct db *db, const char *sql);
+int db_collect(struct db *db, struct pgerr *e, bool *failed, result_fn fn,
+	       void *data, const char *(*progress)(int done, void *data));
 
 /* Run a command or query; on failure fill 'e' and return NULL/-1. */
 PGresult *db_query(struct db *db, const char *sql, struct pgerr *e);
