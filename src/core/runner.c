@@ -295,7 +295,12 @@ static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb
 	}
 	body = sb->len;
 	strbuf_add(sb, st->s.text, st->s.len);
-	strbuf_addstr(sb, "\n;\n");
+	/*
+	 * A SET in the script ends with the script: RESET ALL inside the
+	 * transaction, so that neither the history row nor the COMMIT (sent
+	 * with the next message) runs under, say, statement_timeout = 1.
+	 */
+	strbuf_addstr(sb, "\n;\nRESET ALL;\n");
 	add_record(r, st, sb);
 	return body;
 }
@@ -462,7 +467,7 @@ static int finish_unknown_commit(struct run *r, const struct step *st)
 
 /*
  * The COMMIT of a migration goes out at the head of the next migration's
- * message ("COMMIT; RESET ALL; BEGIN; ..."), or alone after the last one:
+ * message ("COMMIT; BEGIN; ..."), or alone after the last one:
  * one round trip per migration, and still a COMMIT sent only once strata
  * has seen every statement of its migration succeed. If strata dies with
  * the next message in flight, that one has no COMMIT and rolls back.
@@ -500,11 +505,11 @@ int runner_flush(struct run *r)
 	if (!r->pending)
 		return 0;
 	if (r->dry_run) {
-		dry_print(r, "COMMIT;\nRESET ALL;\n");
+		dry_print(r, "COMMIT;\n");
 		r->pending = NULL;
 		return 0;
 	}
-	db_run(&r->app->db, "COMMIT;\nRESET ALL", &e, &failed, NULL, NULL, NULL);
+	db_run(&r->app->db, "COMMIT", &e, &failed, NULL, NULL, NULL);
 	if (failed)
 		commit_failed(r, &e);
 	else
@@ -519,7 +524,7 @@ static void tx_send(struct run *r, struct step *st)
 	strbuf_reset(&r->msg);
 	r->with_commit = r->pending != NULL;
 	if (r->with_commit)
-		strbuf_addstr(&r->msg, "COMMIT;\nRESET ALL;\n");
+		strbuf_addstr(&r->msg, "COMMIT;\n");
 	r->body = build_tx_message(r, st, &r->msg);
 	r->inflight = st;
 	db_send(&r->app->db, r->msg.buf);
@@ -542,7 +547,7 @@ static int tx_finish(struct run *r)
 		struct pgerr e = { 0 };
 		bool failed;
 		int prefix = (app->cfg.pooler ? PREFIX_RESULTS_POOLER : PREFIX_RESULTS) +
-			     (r->with_commit ? 2 : 0);
+			     (r->with_commit ? 1 : 0);
 		struct progress pr = { st, prefix, 0, "" };
 		int done = db_collect(&app->db, &e, &failed, NULL, &pr, progress_label);
 
@@ -656,7 +661,7 @@ static int run_tx(struct run *r, struct step *st)
 	if (r->dry_run) {
 		struct strbuf msg = STRBUF_INIT;
 		if (r->pending)
-			strbuf_addstr(&msg, "COMMIT;\nRESET ALL;\n");
+			strbuf_addstr(&msg, "COMMIT;\n");
 		build_tx_message(r, st, &msg);
 		dry_print(r, msg.buf);
 		strbuf_release(&msg);

@@ -159,6 +159,34 @@ test_expect_success 'a session SET lock_timeout/statement_timeout does not leak 
 	test_table cic after_timeout
 '
 
+test_expect_success 'a session SET does not reach the COMMIT: a deferred trigger outlasting statement_timeout = 1 commits' '
+	cat >m2/14_slow_commit.sql <<-\SQL &&
+	CREATE TABLE slow_commit (id int);
+	CREATE FUNCTION slow_commit_fn() RETURNS trigger LANGUAGE plpgsql AS
+	$$BEGIN PERFORM pg_sleep(0.1); RETURN NULL; END$$;
+	CREATE CONSTRAINT TRIGGER slow_commit_trg AFTER INSERT ON slow_commit
+	  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit_fn();
+	INSERT INTO slow_commit VALUES (1);
+	SET statement_timeout = 1;
+	SQL
+	strata -d "$CDB" -s m2 up >out 2>err &&
+	test_hist cic "1 2 3 4 5 6 7 8 9 10 11 12 13 14" &&
+	test "$(pg_sql cic "SELECT count(*) FROM slow_commit")" = 1
+'
+
+test_expect_success 'a session SET does not reach strata'"'"'s history row: a slow insert trigger and statement_timeout = 1' '
+	cat >m2/15_slow_history.sql <<-\SQL &&
+	CREATE FUNCTION slow_history_fn() RETURNS trigger LANGUAGE plpgsql AS
+	$$BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END$$;
+	CREATE TRIGGER slow_history BEFORE INSERT ON public.strata_migrations
+	  FOR EACH ROW EXECUTE FUNCTION slow_history_fn();
+	SET statement_timeout = 1;
+	SQL
+	echo "DROP TRIGGER slow_history ON public.strata_migrations;" >m2/16_unslow.sql &&
+	strata -d "$CDB" -s m2 up >out 2>err &&
+	test_hist cic "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"
+'
+
 test_expect_success 'status is clean afterwards' '
 	strata -d "$CDB" -s m2 status --exit-code >out 2>err
 '
