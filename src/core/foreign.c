@@ -439,7 +439,7 @@ static int find_table(struct db *db, const char *name, const char *strata_table,
 		hint("name the table with --from-table [SCHEMA.]NAME when %s was told another one (%s)",
 		     ti->title, ti->setting);
 	} else if (!strcmp(PQgetvalue(r, 0, 3), "t")) {
-		err_set_kind("usage");
+		err_set_kind("config");
 		ret = error("%s is strata's own history table, not %s's", q.buf, ti->title);
 	} else {
 		strbuf_add_ident(&shown, PQgetvalue(r, 0, 1));
