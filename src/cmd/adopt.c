@@ -221,8 +221,10 @@ static int build_sql(struct app *app, struct adoption *ad)
 		struct script s;
 		if (ad->pick[i] != P_ADOPT)
 			continue;
-		if (script_read(&app->src, m, false, &s))
+		if (script_read(&app->src, m, false, &s)) {
+			script_release(&s);
 			return -1;
+		}
 		if (ad->f.tool == FT_SQLX)
 			check_sqlx_checksum(ad, m, &s, a);
 		history_stamp_sql(&app->cfg, &ad->sql, m->version, m->name, s.checksum,
@@ -273,6 +275,8 @@ static void hint_problems(const struct adoption *ad)
 		hint("the file holding each Alembic revision's SQL begins with the line '-- alembic: REVISION'");
 	if (problems_have(ps, "branches"))
 		hint("merge them first: 'alembic merge heads' and 'alembic upgrade head'");
+	if (problems_have(ps, "rows"))
+		hint("golang-migrate keeps one row: leave only the row of the version it stands at");
 	if (problems_have(ps, "bad_version"))
 		hint("number the converted files with whole numbers and record them with 'strata stamp VERSION' instead");
 }
