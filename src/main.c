@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "current", cmd_current, NULL },
 	{ "history", cmd_history, NULL },
 	{ "stamp", cmd_stamp, NULL },
+	{ "adopt", cmd_adopt, NULL },
 	{ "validate", cmd_validate, NULL },
 	{ "resolve", cmd_resolve, NULL },
 	{ "help", cmd_help, NULL },

@@ -67,6 +67,28 @@ static const struct help_entry helps[] = {
 	  "'strata stamp base' forgets all of them (the schema is left alone);\n"
 	  "a version lower than the current one forgets those after it.\n\n"
 	  "  --dry-run   print the SQL that would record it\n" },
+	{ "adopt", "take over a database another migration tool migrated",
+	  "usage: strata adopt --from TOOL [--from-table [SCHEMA.]NAME] [--dry-run] [--force]\n\n"
+	  "Reads the history table of TOOL (alembic, sqlx, typeorm, dbmate,\n"
+	  "golang-migrate, goose, flyway), matches it to the migrations folder by\n"
+	  "version, and records the same migrations in strata's history as stamped\n"
+	  "(with each file's checksum), in one transaction under the migration lock.\n"
+	  "The other tool's table is only read. Any mismatch refuses the whole\n"
+	  "adoption and writes nothing, every problem listed: a version applied\n"
+	  "with no file, a failed (sqlx, Flyway) or dirty (golang-migrate) row, a\n"
+	  "Flyway version that is not a whole number (7.0 is 7; 1.1 is refused),\n"
+	  "an Alembic revision no file holds. A file the tool never applied, though\n"
+	  "later ones were, is reported and stays pending (out of order).\n\n"
+	  "Alembic keeps only its head revision: the file holding it begins with\n"
+	  "the line '-- alembic: REVISION'; it and every file before it are adopted.\n"
+	  "golang-migrate keeps only its last version: every file up to it is\n"
+	  "adopted; so are the files up to a Flyway baseline.\n\n"
+	  "  --from TOOL           the tool whose history to adopt\n"
+	  "  --from-table NAME     its table, when not the tool's default\n"
+	  "                        (unqualified: found through search_path)\n"
+	  "  --dry-run             print the SQL that would record it\n"
+	  "  --force               adopt although strata's history has rows: add only\n"
+	  "                        the versions it lacks; its own rows stay as they are\n" },
 	{ "validate", "check the files and the checksums of applied migrations",
 	  "usage: strata validate [--offline]\n\n"
 	  "Checks that every file is readable, well named and parses, and, when\n"

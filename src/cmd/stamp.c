@@ -100,11 +100,7 @@ int cmd_stamp(int argc, char **argv, struct app *app)
 			target_release(&t);
 			return cmd_fail(app, EXIT_FAIL);
 		}
-		strbuf_addstr(&sql, "INSERT INTO ");
-		history_qname(&app->cfg, &sql);
-		strbuf_addf(&sql, " (version, name, checksum, stamped) VALUES ('%s', ", m->version);
-		strbuf_add_literal(&sql, m->name);
-		strbuf_addf(&sql, ", '%s', true);\n", s.checksum);
+		history_stamp_sql(&app->cfg, &sql, m->version, m->name, s.checksum, NULL);
 		script_release(&s);
 		say("  stamp  %s", step_label(m));
 		if (out.json) {

@@ -41,6 +41,29 @@ void history_create_sql(const struct config *c, struct strbuf *sb)
 		");\n");
 }
 
+void history_stamp_sql(const struct config *c, struct strbuf *sb,
+		       const char *version, const char *name,
+		       const char *checksum, const char *applied_at)
+{
+	strbuf_addstr(sb, "INSERT INTO ");
+	history_qname(c, sb);
+	strbuf_addstr(sb, applied_at ?
+		" (version, name, checksum, stamped, applied_at) VALUES (" :
+		" (version, name, checksum, stamped) VALUES (");
+	strbuf_add_literal(sb, version);
+	strbuf_addstr(sb, ", ");
+	strbuf_add_literal(sb, name);
+	strbuf_addstr(sb, ", ");
+	strbuf_add_literal(sb, checksum);
+	strbuf_addstr(sb, ", true");
+	if (applied_at) {
+		strbuf_addstr(sb, ", ");
+		strbuf_add_literal(sb, applied_at);
+		strbuf_addstr(sb, "::pg_catalog.timestamptz");
+	}
+	strbuf_addstr(sb, ");\n");
+}
+
 void history_lock_key(const struct config *c, int *k1, int *k2)
 {
 	/* FNV-1a over "schema.table": one lock per history table */

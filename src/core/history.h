@@ -39,6 +39,14 @@ struct history {
 void history_qname(const struct config *c, struct strbuf *sb);
 /* The CREATE statements, for a transaction holding the xact lock. */
 void history_create_sql(const struct config *c, struct strbuf *sb);
+/*
+ * The INSERT of a row for a migration recorded as applied without being
+ * run ('stamp', 'adopt'). 'applied_at' (ISO 8601) is when another tool
+ * applied it, or NULL for now.
+ */
+void history_stamp_sql(const struct config *c, struct strbuf *sb,
+		       const char *version, const char *name,
+		       const char *checksum, const char *applied_at);
 
 /* Read the history (empty when the table does not exist). 0 or -1. */
 int history_read(struct db *db, const struct config *c, struct history *h);
