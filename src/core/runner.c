@@ -36,8 +36,7 @@ void step_release(struct step *st)
 	parsed_release(&st->p);
 }
 
-/* "file:line:col", the line and a caret under the column. */
-static void show_location(const struct script *s, size_t off)
+void script_show_location(const struct script *s, size_t off)
 {
 	int line, col;
 	char *text;
@@ -89,8 +88,8 @@ static int classify_step(struct app *app, struct step *st)
 	parsed_release(&st->p);
 	if (sql_parse(st->s.text, st->s.len, &st->p, &pe)) {
 		err_set_kind("files");
-		error("%s: syntax error: %s", st->s.path, pe.msg);
-		show_location(&st->s, pe.off);
+		error("%s: %s%s", st->s.path, pe.copy ? "" : "syntax error: ", pe.msg);
+		script_show_location(&st->s, pe.off);
 		free(pe.msg);
 		return -1;
 	}
@@ -107,7 +106,7 @@ static int classify_step(struct app *app, struct step *st)
 		err_set_kind("files");
 		error("%s: %s cannot run inside a transaction, and this file has other statements",
 		      st->s.path, bad->what);
-		show_location(&st->s, bad->off);
+		script_show_location(&st->s, bad->off);
 		hint("put '-- strata:no-transaction' on the first line to run the file statement by statement, outside a transaction, or move %s to a migration of its own",
 		     bad->what);
 		return -1;
@@ -193,7 +192,8 @@ static int step_load(struct app *app, struct step *st)
 		return 0;
 	if (load_text(app, st))
 		return -1;
-	if (mode == RUN_TX && !strcmp(st->s.checksum, st->checksum))
+	if (mode == RUN_TX && !strcmp(st->s.checksum, st->checksum) &&
+	    !sql_may_have_copy(st->s.text, st->s.len))
 		return 0;
 	if (classify_step(app, st))
 		return -1;
@@ -294,7 +294,12 @@ static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb
 		strbuf_addstr(sb, ";\n");
 	}
 	body = sb->len;
-	strbuf_add(sb, st->s.text, st->s.len);
+	/* COPY data goes through the COPY protocol; a dry run shows it inline */
+	if (st->p.nr_copies && !r->dry_run)
+		sql_strip_copy_data(&st->p, st->s.text, st->s.len, sb);
+	else
+		strbuf_add(sb, st->s.text, st->s.len);
+	r->body_len = sb->len - body;
 	strbuf_addstr(sb, "\n;\n");
 	add_record(r, st, sb);
 	return body;
@@ -332,12 +337,16 @@ static void report_failure(struct run *r, const struct step *st, const struct pg
 	char *what = xasprintf("migration %s failed", step_label(st->m));
 	(void)r;
 
+	/* a bad row of COPY data: the server names its line in the data */
+	if (!have_off && stmt_index >= 0 &&
+	    sql_copy_error_offset(st->s.text, &st->p, (size_t)stmt_index, e->context, &err_off))
+		have_off = true;
 	if (!last_err.migration)
 		last_err.migration = xstrdup(st->m->version);
 	if (stmt_index >= 0 && (size_t)stmt_index < st->p.nr) {
 		last_err.statement = stmt_index + 1;
 		pgerr_report(e, what);
-		show_location(&st->s, have_off ? err_off : st->p.stmts[stmt_index].off);
+		script_show_location(&st->s, have_off ? err_off : st->p.stmts[stmt_index].off);
 	} else {
 		pgerr_report(e, what);
 	}
@@ -347,14 +356,14 @@ static void report_failure(struct run *r, const struct step *st, const struct pg
 	free(what);
 }
 
-static bool retryable(const struct pgerr *e)
+bool retryable_error(const struct pgerr *e)
 {
 	return e->sqlstate && (!strcmp(e->sqlstate, "55P03") ||
 			       !strcmp(e->sqlstate, "40P01") ||
 			       !strcmp(e->sqlstate, "40001"));
 }
 
-static long backoff_ms(int attempt)
+long retry_backoff_ms(int attempt)
 {
 	/* exponential with full jitter, capped: 0.5 s, 1 s, 2 s ... 10 s */
 	long cap = 500L << (attempt < 5 ? attempt : 5);
@@ -522,6 +531,7 @@ static void tx_send(struct run *r, struct step *st)
 		strbuf_addstr(&r->msg, "COMMIT;\nRESET ALL;\n");
 	r->body = build_tx_message(r, st, &r->msg);
 	r->inflight = st;
+	db_set_copy_data(&r->app->db, st->s.text, st->p.copies, st->p.nr_copies);
 	db_send(&r->app->db, r->msg.buf);
 }
 
@@ -589,8 +599,8 @@ static int tx_finish(struct run *r)
 			pgerr_release(&e);
 			break;
 		}
-		if (retryable(&e) && attempt < app->cfg.lock_retries && !e.conn_lost) {
-			long wait = backoff_ms(attempt);
+		if (retryable_error(&e) && attempt < app->cfg.lock_retries && !e.conn_lost) {
+			long wait = retry_backoff_ms(attempt);
 			attempt++;
 			warning("%s: %s (SQLSTATE %s); retrying in %.1f s (attempt %d of %d)",
 				step_label(st->m), e.msg, e.sqlstate, wait / 1000.0,
@@ -617,14 +627,14 @@ static int tx_finish(struct run *r)
 			}
 			if (e.position > 0) {
 				size_t b = sql_char_to_byte(r->msg.buf, r->msg.len, e.position);
-				if (b >= r->body && b < r->body + st->s.len) {
-					off = b - r->body;
+				if (b >= r->body && b < r->body + r->body_len) {
+					off = sql_unstrip_offset(&st->p, b - r->body);
 					have_off = true;
 				}
 			}
 			if (idx >= (int)st->p.nr)
 				idx = -1;
-			if (retryable(&e)) {
+			if (retryable_error(&e)) {
 				last_err.retryable = true;
 				err_set_kind("lock");
 			}
@@ -699,6 +709,35 @@ static void update_row(struct run *r, struct step *st, struct strbuf *sb,
 		    set, st->m->version);
 }
 
+/* The data block of statement 'i', if it is a COPY FROM STDIN. */
+static const struct copy_data *copy_of(const struct step *st, size_t i)
+{
+	for (size_t k = 0; k < st->p.nr_copies; k++)
+		if (st->p.copies[k].stmt == i)
+			return &st->p.copies[k];
+	return NULL;
+}
+
+/* Statement 'i' runs alone: the server gets its COPY data, if any. */
+static void set_copy_data(struct app *app, const struct step *st, size_t i)
+{
+	const struct copy_data *c = copy_of(st, i);
+
+	db_set_copy_data(&app->db, st->s.text, c, c ? 1 : 0);
+}
+
+/* A dry run shows COPY data after its statement, as psql reads it. */
+static void add_copy_data(const struct step *st, size_t i, struct strbuf *sb)
+{
+	const struct copy_data *c = copy_of(st, i);
+
+	if (!c)
+		return;
+	strbuf_addch(sb, '\n');
+	strbuf_add(sb, st->s.text + c->off, c->len);
+	strbuf_addstr(sb, "\\.");
+}
+
 static int run_stepwise(struct run *r, struct step *st)
 {
 	struct app *app = r->app;
@@ -737,6 +776,7 @@ static int run_stepwise(struct run *r, struct step *st)
 		if (r->dry_run) {
 			strbuf_reset(&set);
 			strbuf_addf(&set, "%s;", text);
+			add_copy_data(st, i, &set);
 			dry_print(r, set.buf);
 			free(text);
 			strbuf_reset(&set);
@@ -745,6 +785,7 @@ static int run_stepwise(struct run *r, struct step *st)
 			dry_print(r, sb.buf);
 			continue;
 		}
+		set_copy_data(app, st, i);
 		db_run(&app->db, text, &e, &failed, NULL, &pr, progress_label);
 		free(text);
 		if (failed) {
