@@ -3,6 +3,7 @@
 #include "runner.h"
 #include "target.h"
 #include "version.h"
+#include "scripts.h"
 #include "../app.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
@@ -267,12 +268,25 @@ static const char *version_label(struct app *app, const char *v)
 	return buf;
 }
 
+/* " and 2 repeatables", when some ran. */
+static const char *repeatables_done(const struct script_plan *sp)
+{
+	static char buf[64];
+
+	buf[0] = '\0';
+	if (sp && sp->nr_done)
+		snprintf(buf, sizeof(buf), " and %zu repeatable%s", sp->nr_done,
+			 sp->nr_done == 1 ? "" : "s");
+	return buf;
+}
+
 int plan_run(struct app *app, struct plan *p, bool dry_run)
 {
 	struct strbuf doc = STRBUF_INIT, sqldoc = STRBUF_INIT;
 	struct json j, jsql;
 	struct run r = { 0 };
 	int failed = 0;
+	size_t nr_rep = p->rep ? p->rep->nr_run : 0;
 	size_t done;
 	double start = now_ms();
 
@@ -298,7 +312,11 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		if (o && !app->cfg.pooler)
 			printf("-- session startup options: %s\n", o);
 	}
-	if (!p->nr) {
+	if (!p->nr && nr_rep) {
+		if (!dry_run)
+			say("applying %zu repeatable migration%s on %s", nr_rep,
+			    nr_rep == 1 ? "" : "s", app->ci.display);
+	} else if (!p->nr) {
 		say("nothing to %s; at %s", p->down ? "revert" : "apply",
 		    version_label(app, p->from));
 	} else if (!dry_run) {
@@ -315,6 +333,9 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			failed = 1;
 	if (runner_flush(&r))
 		failed = 1;
+	/* repeatables after every migration: they may use what those made */
+	if (!failed && nr_rep && script_plan_run(app, p->rep, dry_run, r.jsql))
+		failed = 1;
 	for (size_t i = 0; i < ARRAY_SIZE(r.work); i++)
 		step_release(&r.work[i]);
 	strbuf_release(&r.msg);
@@ -324,6 +345,10 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		done = p->nr;
 	if (out.json) {
 		json_arr_end(&j);
+		if (p->rep) {
+			json_key(&j, "repeatable");
+			script_plan_json(p->rep, &j, true);
+		}
 		if (dry_run) {
 			json_arr_end(&jsql);
 			json_key(&j, "sql");
@@ -337,14 +362,15 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		}
 		json_obj_end(&j);
 		out_json(&doc);
-	} else if (!dry_run && p->nr) {
+	} else if (!dry_run && (p->nr || nr_rep)) {
 		const char *now_at = version_label(app, head_after(app, p, done));
 		if (p->redo && !failed)
 			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
 		else if (r.nr_done || !failed)
-			say("%s %d migration%s in %.0f ms; now at %s",
+			say("%s %d migration%s%s in %.0f ms; now at %s",
 			    p->down ? "reverted" : "applied", r.nr_done,
-			    r.nr_done == 1 ? "" : "s", now_ms() - start, now_at);
+			    r.nr_done == 1 ? "" : "s", repeatables_done(p->rep),
+			    now_ms() - start, now_at);
 	}
 	strbuf_release(&doc);
 	strbuf_release(&sqldoc);
