@@ -189,7 +189,7 @@ int cmd_seed(int argc, char **argv, struct app *app)
 		goto out;
 	have_plan = true;
 	if (script_plan_make(&sp, KIND_SEED, &seeds, &rec, pick, again) ||
-	    script_plan_check(app, &sp))
+	    script_plan_check(&sp))
 		goto out;
 	if (!sp.nr)
 		say("no seeds in %s", seeds.dir);

@@ -104,7 +104,7 @@ static int plan_repeatables(struct app *app, const struct plan *p,
 	}
 	if (scripts_read(&app->db, &app->cfg, rec) ||
 	    script_plan_make(sp, KIND_REPEATABLE, &app->src, rec, NULL, false) ||
-	    script_plan_check(app, sp))
+	    script_plan_check(sp))
 		return -1;
 	return 0;
 }

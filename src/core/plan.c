@@ -268,15 +268,19 @@ static const char *version_label(struct app *app, const char *v)
 	return buf;
 }
 
-/* " and 2 repeatables", when some ran. */
-static const char *repeatables_done(const struct script_plan *sp)
+/* "2 migrations", "2 migrations and 1 repeatable", "1 repeatable migration" */
+static const char *done_phrase(int n, const struct script_plan *sp)
 {
-	static char buf[64];
+	static char buf[96];
+	size_t nrep = sp ? sp->nr_done : 0;
 
-	buf[0] = '\0';
-	if (sp && sp->nr_done)
-		snprintf(buf, sizeof(buf), " and %zu repeatable%s", sp->nr_done,
-			 sp->nr_done == 1 ? "" : "s");
+	if (!n && nrep)
+		snprintf(buf, sizeof(buf), "%zu repeatable migration%s", nrep, nrep == 1 ? "" : "s");
+	else if (nrep)
+		snprintf(buf, sizeof(buf), "%d migration%s and %zu repeatable%s", n,
+			 n == 1 ? "" : "s", nrep, nrep == 1 ? "" : "s");
+	else
+		snprintf(buf, sizeof(buf), "%d migration%s", n, n == 1 ? "" : "s");
 	return buf;
 }
 
@@ -367,10 +371,8 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		if (p->redo && !failed)
 			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
 		else if (r.nr_done || !failed)
-			say("%s %d migration%s%s in %.0f ms; now at %s",
-			    p->down ? "reverted" : "applied", r.nr_done,
-			    r.nr_done == 1 ? "" : "s", repeatables_done(p->rep),
-			    now_ms() - start, now_at);
+			say("%s %s in %.0f ms; now at %s", p->down ? "reverted" : "applied",
+			    done_phrase(r.nr_done, p->rep), now_ms() - start, now_at);
 	}
 	strbuf_release(&doc);
 	strbuf_release(&sqldoc);

@@ -271,11 +271,10 @@ int script_check(const struct source *dir, const struct named_script *ns,
 	return ret;
 }
 
-int script_plan_check(struct app *app, struct script_plan *sp)
+int script_plan_check(struct script_plan *sp)
 {
 	int bad = 0;
 
-	(void)app;
 	for (size_t i = 0; i < sp->nr; i++)
 		if (sp->jobs[i].run && script_check(sp->dir, sp->jobs[i].ns, sp->kind))
 			bad = 1;

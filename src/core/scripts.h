@@ -93,7 +93,7 @@ int script_plan_make(struct script_plan *sp, enum script_kind kind,
 int script_check(const struct source *dir, const struct named_script *ns,
 		 enum script_kind kind);
 /* script_check() every script to run, before anything runs: 0, or -1 when any is bad. */
-int script_plan_check(struct app *app, struct script_plan *sp);
+int script_plan_check(struct script_plan *sp);
 /*
  * Run the scripts to run, in name order, each in one transaction with its
  * record; the scripts table is created first if missing. Stops at the
