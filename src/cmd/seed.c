@@ -207,7 +207,7 @@ int cmd_seed(int argc, char **argv, struct app *app)
 	if (script_plan_run(app, &sp, dry_run, jsql_open ? &jsql : NULL))
 		goto out;
 	if (sp.nr_run && !dry_run)
-		say("ran %zu seed%s, skipped %zu unchanged, in %.0f ms", sp.nr_done,
+		say("ran %zu seed%s and skipped %zu in %.0f ms", sp.nr_done,
 		    sp.nr_done == 1 ? "" : "s", sp.nr - sp.nr_run, now_ms() - start);
 	ret = EXIT_OK;
 out:

@@ -72,7 +72,7 @@ static void repeatables_json(struct app *app, const struct script_plan *rp, stru
 
 static void repeatables_table(const struct script_plan *rp)
 {
-	size_t wn = 4;
+	size_t wn = strlen("REPEATABLE");
 
 	if (!rp->nr)
 		return;

@@ -547,7 +547,12 @@ static int run_job(struct app *app, struct script_plan *sp, struct script_job *j
 			pgerr_release(&e2);
 		}
 		if (e.sqlstate && !strcmp(e.sqlstate, SQLSTATE_ALREADY_DONE)) {
-			verbose("%s was run by another runner", pr.label);
+			/* it is as if it had been unchanged from the start */
+			say("  %sskip%s %s %s(run meanwhile by another strata)%s", c_dim(), c_reset(),
+			    script_label(job->ns), c_dim(), c_reset());
+			job->run = false;
+			job->state = "applied";
+			sp->nr_run--;
 			pgerr_release(&e);
 			ret = 0;
 			break;
