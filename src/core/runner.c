@@ -36,7 +36,8 @@ void step_release(struct step *st)
 	parsed_release(&st->p);
 }
 
-void script_show_location(const struct script *s, size_t off)
+/* "file:line:col", the line and a caret under the column. */
+static void show_location(const struct script *s, size_t off)
 {
 	int line, col;
 	char *text;
@@ -89,7 +90,7 @@ static int classify_step(struct app *app, struct step *st)
 	if (sql_parse(st->s.text, st->s.len, &st->p, &pe)) {
 		err_set_kind("files");
 		error("%s: %s%s", st->s.path, pe.copy ? "" : "syntax error: ", pe.msg);
-		script_show_location(&st->s, pe.off);
+		show_location(&st->s, pe.off);
 		free(pe.msg);
 		return -1;
 	}
@@ -106,7 +107,7 @@ static int classify_step(struct app *app, struct step *st)
 		err_set_kind("files");
 		error("%s: %s cannot run inside a transaction, and this file has other statements",
 		      st->s.path, bad->what);
-		script_show_location(&st->s, bad->off);
+		show_location(&st->s, bad->off);
 		hint("put '-- strata:no-transaction' on the first line to run the file statement by statement, outside a transaction, or move %s to a migration of its own",
 		     bad->what);
 		return -1;
@@ -346,7 +347,7 @@ static void report_failure(struct run *r, const struct step *st, const struct pg
 	if (stmt_index >= 0 && (size_t)stmt_index < st->p.nr) {
 		last_err.statement = stmt_index + 1;
 		pgerr_report(e, what);
-		script_show_location(&st->s, have_off ? err_off : st->p.stmts[stmt_index].off);
+		show_location(&st->s, have_off ? err_off : st->p.stmts[stmt_index].off);
 	} else {
 		pgerr_report(e, what);
 	}
@@ -356,14 +357,14 @@ static void report_failure(struct run *r, const struct step *st, const struct pg
 	free(what);
 }
 
-bool retryable_error(const struct pgerr *e)
+static bool retryable(const struct pgerr *e)
 {
 	return e->sqlstate && (!strcmp(e->sqlstate, "55P03") ||
 			       !strcmp(e->sqlstate, "40P01") ||
 			       !strcmp(e->sqlstate, "40001"));
 }
 
-long retry_backoff_ms(int attempt)
+static long backoff_ms(int attempt)
 {
 	/* exponential with full jitter, capped: 0.5 s, 1 s, 2 s ... 10 s */
 	long cap = 500L << (attempt < 5 ? attempt : 5);
@@ -599,8 +600,8 @@ static int tx_finish(struct run *r)
 			pgerr_release(&e);
 			break;
 		}
-		if (retryable_error(&e) && attempt < app->cfg.lock_retries && !e.conn_lost) {
-			long wait = retry_backoff_ms(attempt);
+		if (retryable(&e) && attempt < app->cfg.lock_retries && !e.conn_lost) {
+			long wait = backoff_ms(attempt);
 			attempt++;
 			warning("%s: %s (SQLSTATE %s); retrying in %.1f s (attempt %d of %d)",
 				step_label(st->m), e.msg, e.sqlstate, wait / 1000.0,
@@ -634,7 +635,7 @@ static int tx_finish(struct run *r)
 			}
 			if (idx >= (int)st->p.nr)
 				idx = -1;
-			if (retryable_error(&e)) {
+			if (retryable(&e)) {
 				last_err.retryable = true;
 				err_set_kind("lock");
 			}
@@ -927,4 +928,21 @@ int runner_step(struct run *r, const struct plan_step *ps)
 	ret = run_stepwise(r, st);
 	step_unload(st);
 	return ret;
+}
+
+/* ---- shared with the seeds and repeatables (scripts.c) ----------------- */
+
+void script_show_location(const struct script *s, size_t off)
+{
+	show_location(s, off);
+}
+
+bool retryable_error(const struct pgerr *e)
+{
+	return retryable(e);
+}
+
+long retry_backoff_ms(int attempt)
+{
+	return backoff_ms(attempt);
 }

@@ -139,6 +139,7 @@ static bool same_name(const struct entry *a, const struct entry *b)
 	return la == lb && !memcmp(a->file + a->us, b->file + b->us, la);
 }
 
+/* A script known by name ('n' bytes at 'name'), its strings in the arena. */
 static void add_named(struct source *src, const char *name, size_t n,
 		      const char *file)
 {
