@@ -194,7 +194,7 @@ int cmd_seed(int argc, char **argv, struct app *app)
 	if (!sp.nr)
 		say("no seeds in %s", seeds.dir);
 	else if (!sp.nr_run)
-		say("nothing to seed: %zu seed%s unchanged since %s ran (--again runs %s again)",
+		say("nothing to seed: skipped %zu seed%s, unchanged since %s ran (--again runs %s again)",
 		    sp.nr, sp.nr == 1 ? "" : "s", sp.nr == 1 ? "it" : "they",
 		    sp.nr == 1 ? "it" : "them");
 	else if (!dry_run)

@@ -475,7 +475,7 @@ static int commit(struct app *app, const char *label)
 		pgerr_report(&e, what);
 		free(what);
 		if (e.conn_lost)
-			note("the connection was lost as it committed: run 'strata status' (repeatable) or look at the scripts table to see whether it did");
+			note("the connection was lost as it committed: whether it did shows in the scripts table (and, for a repeatable, in 'strata status')");
 		else
 			note("rolled back: %s is not recorded", label);
 	}
