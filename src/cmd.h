@@ -12,6 +12,7 @@ int cmd_new(int argc, char **argv, struct app *app);
 int cmd_up(int argc, char **argv, struct app *app);
 int cmd_down(int argc, char **argv, struct app *app);
 int cmd_redo(int argc, char **argv, struct app *app);
+int cmd_seed(int argc, char **argv, struct app *app);
 int cmd_status(int argc, char **argv, struct app *app);
 int cmd_current(int argc, char **argv, struct app *app);
 int cmd_history(int argc, char **argv, struct app *app);

@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "downgrade", cmd_down, "down" },
 	{ "revert", cmd_down, "down" },
 	{ "redo", cmd_redo, NULL },
+	{ "seed", cmd_seed, NULL },
 	{ "status", cmd_status, NULL },
 	{ "info", cmd_status, "status" },
 	{ "show", cmd_status, "status" },

@@ -27,7 +27,11 @@ static const struct help_entry helps[] = {
 	  "Applies pending migrations in version order up to TARGET: head (the\n"
 	  "default), +N (the next N), or a version (or a unique prefix of one).\n"
 	  "Each migration runs in one transaction with its history row, unless it\n"
-	  "cannot (CREATE INDEX CONCURRENTLY...; see '-- strata:no-transaction').\n\n"
+	  "cannot (CREATE INDEX CONCURRENTLY...; see '-- strata:no-transaction').\n"
+	  "Then, when the database reached head, the repeatable migrations\n"
+	  "(R__NAME.sql, repeatable/NAME.sql) never run or changed since they ran,\n"
+	  "in name order, each in one transaction with its record.\n"
+	  "A script may hold COPY ... FROM stdin data ending with a line '\\.'.\n\n"
 	  "  --dry-run       print the SQL that would run, strata's own included\n"
 	  "  --out-of-order  also apply pending migrations older than the newest\n"
 	  "                  applied one (config: out_of_order = allow)\n"
@@ -43,14 +47,31 @@ static const struct help_entry helps[] = {
 	  "  --resume    continue a down that stopped part-way (reverting)\n" },
 	{ "redo", "revert the last migration and apply it again",
 	  "usage: strata redo [--dry-run]\n" },
+	{ "seed", "run the seeds folder's SQL files on a database at head",
+	  "usage: strata seed [NAME...] [--dry-run] [--force] [--again]\n\n"
+	  "Runs the .sql files of the seeds folder (development or test data) in\n"
+	  "name order, each in one transaction with its record in the scripts\n"
+	  "table beside the history table. A seed that already ran, unchanged, is\n"
+	  "skipped; one whose file changed runs again. The database must be at\n"
+	  "head: every migration applied, none stopped part-way, no repeatable\n"
+	  "migration waiting to run.\n\n"
+	  "The folder: 'seeds = DIR' in [strata] or [env.NAME] of strata.ini,\n"
+	  "else 'seeds' beside the migrations folder.\n\n"
+	  "  NAME        run only these seeds (file name, with or without .sql)\n"
+	  "  --dry-run   print the SQL that would run, strata's own included\n"
+	  "  --force     seed even when the database is not at head\n"
+	  "  --again     run seeds again even when unchanged\n" },
 	{ "status", "show every migration and its state",
 	  "usage: strata status [--exit-code]\n"
 	  "aliases: info, show\n\n"
 	  "States: applied (when, how long), pending, changed (the file's checksum\n"
 	  "differs from the applied one), missing (applied, file gone), partial or\n"
 	  "reverting (a no-transaction migration stopped part-way). A pending\n"
-	  "migration older than the newest applied one is marked out of order.\n\n"
-	  "  --exit-code   exit 3 when anything is not applied and clean\n\n"
+	  "migration older than the newest applied one is marked out of order.\n"
+	  "Repeatable migrations are listed apart: applied, pending (never run) or\n"
+	  "changed (the next 'up' runs it again).\n\n"
+	  "  --exit-code   exit 3 when anything is not applied and clean, or a\n"
+	  "                repeatable migration would run\n\n"
 	  "Checksums of unchanged files are kept in ~/.cache/strata (like git's\n"
 	  "index); STRATA_CACHE=off turns that off.\n" },
 	{ "current", "print the latest applied version",
@@ -91,8 +112,9 @@ static const struct help_entry helps[] = {
 	  "                        the versions it lacks; its own rows stay as they are\n" },
 	{ "validate", "check the files and the checksums of applied migrations",
 	  "usage: strata validate [--offline]\n\n"
-	  "Checks that every file is readable, well named and parses, and, when\n"
-	  "a database is reachable, that applied migrations are unchanged.\n"
+	  "Checks that every file is readable, well named and parses (migrations,\n"
+	  "repeatable migrations, and the seeds when their folder exists), and,\n"
+	  "when a database is reachable, that applied migrations are unchanged.\n"
 	  "Exit 1 on any problem.\n\n"
 	  "  --offline   check the files only; do not connect\n" },
 	{ "resolve", "settle a migration that stopped part-way",

@@ -6,6 +6,7 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../core/version.h"
+#include "../core/scripts.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
 #include "../util/json.h"
@@ -35,6 +36,69 @@ static const char *state_color(const char *s)
 	return c_red();
 }
 
+/*
+ * The repeatable migrations against their records: applied, pending (never
+ * run) or changed (will run again). 0 or -1 (reported).
+ */
+static int repeatables_status(struct app *app, struct script_records *rec,
+			      struct script_plan *rp)
+{
+	if (!app->src.nr_scripts)
+		return 0;
+	if (scripts_read(&app->db, &app->cfg, rec))
+		return -1;
+	return script_plan_make(rp, KIND_REPEATABLE, &app->src, rec, NULL, false);
+}
+
+static void repeatables_json(struct app *app, const struct script_plan *rp, struct json *j)
+{
+	json_key(j, "repeatable");
+	json_arr_begin(j);
+	for (size_t i = 0; i < rp->nr; i++) {
+		const struct script_job *job = &rp->jobs[i];
+		json_obj_begin(j);
+		json_kstr(j, "name", job->ns->name);
+		json_kstr(j, "file", source_path(&app->src, job->ns->file));
+		json_kstr(j, "state", job->state);
+		json_kstr(j, "applied_at", job->rec ? job->rec->applied_at : NULL);
+		if (job->rec && job->rec->duration_ms >= 0)
+			json_kint(j, "duration_ms", job->rec->duration_ms);
+		else
+			json_kstr(j, "duration_ms", NULL);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void repeatables_table(const struct script_plan *rp)
+{
+	size_t wn = strlen("REPEATABLE");
+
+	if (!rp->nr)
+		return;
+	for (size_t i = 0; i < rp->nr; i++)
+		if (strlen(script_label(rp->jobs[i].ns)) > wn)
+			wn = strlen(script_label(rp->jobs[i].ns));
+	say("%s", "");
+	say("%s%-10s %-*s  %-20s %8s%s", c_bold(), "STATE", (int)wn, "REPEATABLE",
+	    "APPLIED (UTC)", "TOOK", c_reset());
+	for (size_t i = 0; i < rp->nr; i++) {
+		const struct script_job *job = &rp->jobs[i];
+		char took[32] = "", at[32] = "";
+		if (job->rec && job->rec->duration_ms >= 0)
+			snprintf(took, sizeof(took), "%lld ms", job->rec->duration_ms);
+		if (job->rec && job->rec->applied_at) {
+			snprintf(at, sizeof(at), "%s", job->rec->applied_at);
+			if (strlen(at) > 10)
+				at[10] = ' ';
+		}
+		say("%s%-10s%s %-*s  %-20s %8s%s", state_color(job->state), job->state, c_reset(),
+		    (int)wn, script_label(job->ns), at, took,
+		    !strcmp(job->state, "changed") ? "  (file edited: 'up' runs it again)" :
+		    !strcmp(job->state, "pending") ? "  (never run)" : "");
+	}
+}
+
 int cmd_status(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
@@ -44,6 +108,8 @@ int cmd_status(int argc, char **argv, struct app *app)
 	size_t nr = 0, alloc = 0, si = 0, hi = 0;
 	size_t n_applied = 0, n_pending = 0, n_other = 0;
 	const struct applied *head;
+	struct script_records rec = { 0 };
+	struct script_plan rp = { 0 };
 	int o, ret = EXIT_OK;
 
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
@@ -128,6 +194,10 @@ int cmd_status(int argc, char **argv, struct app *app)
 			n_applied++;
 	}
 
+	if (repeatables_status(app, &rec, &rp)) {
+		ret = cmd_fail(app, EXIT_FAIL);
+		goto out;
+	}
 	if (out.json) {
 		struct strbuf sb = STRBUF_INIT;
 		struct json j;
@@ -169,6 +239,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
+		repeatables_json(app, &rp, &j);
 		json_obj_end(&j);
 		out_json(&sb);
 		strbuf_release(&sb);
@@ -216,15 +287,22 @@ int cmd_status(int argc, char **argv, struct app *app)
 			    c_reset(), (int)wv, r->version, (int)wn, (int)wn, r->name, at, took, extra.buf);
 			strbuf_release(&extra);
 		}
+		repeatables_table(&rp);
 		say("%s", "");
 		if (n_other)
 			say("%zu applied, %zu pending, %zu need attention", n_applied,
 			    n_pending, n_other);
 		else
 			say("%zu applied, %zu pending", n_applied, n_pending);
+		if (rp.nr)
+			say("repeatable: %zu applied, %zu to run", rp.nr - rp.nr_run, rp.nr_run);
 	}
-	if (exit_code && (n_pending || n_other))
+	/* a repeatable that 'up' would run is work to do too */
+	if (exit_code && (n_pending || n_other || rp.nr_run))
 		ret = EXIT_PENDING;
+out:
+	script_plan_release(&rp);
+	scripts_records_release(&rec);
 	free(rows);
 	return ret;
 }

@@ -5,6 +5,8 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../core/plan.h"
+#include "../core/scripts.h"
+#include "../core/runner.h"
 #include "../core/target.h"
 #include "../core/version.h"
 #include "../util/util.h"
@@ -44,6 +46,69 @@ static bool nothing_pending(struct app *app)
 	return true;
 }
 
+/*
+ * Is every repeatable migration unchanged since it ran? Asked quietly on
+ * the fast path: anything amiss is reported by the full run that follows.
+ */
+static bool repeatables_unchanged(struct app *app)
+{
+	struct script_records rec = { 0 };
+	struct script_plan sp = { 0 };
+	bool same;
+
+	if (!app->src.nr_scripts)
+		return true;
+	out.mute = true;
+	same = !scripts_read(&app->db, &app->cfg, &rec) &&
+	       !script_plan_make(&sp, KIND_REPEATABLE, &app->src, &rec, NULL, false) &&
+	       !sp.nr_run;
+	out.mute = false;
+	err_reset();
+	script_plan_release(&sp);
+	scripts_records_release(&rec);
+	return same;
+}
+
+/* After plan 'p', will every migration file be applied? */
+static bool reaches_head(struct app *app, const struct plan *p)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < app->src.nr; i++) {
+		const struct migration *m = &app->src.m[i];
+		const struct applied *a;
+		if (k < p->nr && p->steps[k].m == m) {
+			k++;
+			continue;
+		}
+		a = history_find(&app->hist, m->version);
+		if (!a || strcmp(a->state, "applied"))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The repeatable migrations to run after the plan: those never run or
+ * changed since, read and parsed now, before anything runs. Only an 'up'
+ * that reaches head runs them (they may use anything the migrations make).
+ */
+static int plan_repeatables(struct app *app, const struct plan *p,
+			    struct script_records *rec, struct script_plan *sp)
+{
+	if (!app->src.nr_scripts)
+		return 0;
+	if (!reaches_head(app, p)) {
+		verbose("repeatable migrations run when 'up' reaches head");
+		return 0;
+	}
+	if (scripts_read(&app->db, &app->cfg, rec) ||
+	    script_plan_make(sp, KIND_REPEATABLE, &app->src, rec, NULL, false) ||
+	    script_plan_check(sp))
+		return -1;
+	return 0;
+}
+
 int cmd_up(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
@@ -51,6 +116,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 	bool dry_run = false, resume = false, ooo = app->cfg.out_of_order;
 	struct target t;
 	struct plan p;
+	struct script_records rec = { 0 };
+	struct script_plan rep = { 0 };
 	int o, r;
 
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
@@ -78,10 +145,11 @@ int cmd_up(int argc, char **argv, struct app *app)
 	 * shows applied stays applied. Anything else takes the lock and reads
 	 * again.
 	 */
-	if (!target_arg && !resume && nothing_pending(app)) {
+	if (!target_arg && !resume && nothing_pending(app) && repeatables_unchanged(app)) {
 		memset(&p, 0, sizeof(p));
 		p.from = xstrdup(history_head(&app->hist) ?
 				 history_head(&app->hist)->version : "base");
+		p.rep = &rep;	/* none to run */
 		r = plan_run(app, &p, dry_run);
 		plan_release(&p);
 		return r;
@@ -106,13 +174,18 @@ int cmd_up(int argc, char **argv, struct app *app)
 	 * in the folder. With nothing to apply there is nothing to protect,
 	 * and a no-op 'up' (every deploy) stays as cheap as reading the history.
 	 */
-	if (!r && p.nr && plan_check_changed(app))
+	if (!r && plan_repeatables(app, &p, &rec, &rep))
 		r = -1;
-	if (r) {
-		plan_release(&p);
-		return cmd_fail(app, r == -2 ? EXIT_USAGE : EXIT_FAIL);
+	if (!r && (p.nr || rep.nr_run) && plan_check_changed(app))
+		r = -1;
+	if (!r) {
+		p.rep = &rep;
+		r = plan_run(app, &p, dry_run);
+	} else {
+		r = cmd_fail(app, r == -2 ? EXIT_USAGE : EXIT_FAIL);
 	}
-	r = plan_run(app, &p, dry_run);
 	plan_release(&p);
+	script_plan_release(&rep);
+	scripts_records_release(&rec);
 	return r;
 }

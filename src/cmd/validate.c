@@ -6,10 +6,13 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../core/runner.h"
+#include "../core/scripts.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
 #include "../util/json.h"
 #include "../util/out.h"
+
+#include <sys/stat.h>
 
 enum { O_OFFLINE = 1 };
 
@@ -41,13 +44,43 @@ static void problem(struct problems *p, const char *file)
 	err_reset();
 }
 
+/*
+ * Parse the named scripts of 'dir' (repeatable migrations, seeds) as they
+ * will run: one transaction each. Returns how many were checked.
+ */
+static int check_named(const struct source *dir, enum script_kind kind,
+		       struct problems *p)
+{
+	for (size_t i = 0; i < dir->nr_scripts; i++)
+		if (script_check(dir, &dir->scripts[i], kind))
+			problem(p, source_path(dir, dir->scripts[i].file));
+	return (int)dir->nr_scripts;
+}
+
+/* The seeds folder is optional: checked when it is there. */
+static int check_seeds(struct app *app, struct problems *p)
+{
+	struct source seeds;
+	struct stat st;
+	int n = 0;
+
+	if (stat(app->cfg.seeds_dir, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	if (source_load_seeds(&seeds, app->cfg.seeds_dir))
+		problem(p, app->cfg.seeds_dir);
+	else
+		n = check_named(&seeds, KIND_SEED, p);
+	source_release(&seeds);
+	return n;
+}
+
 int cmd_validate(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
 	const char *arg;
 	bool offline = false;
 	struct problems p = { STRBUF_INIT, { 0 }, 0 };
-	int o, files = 0;
+	int o, files = 0, nr_rep, nr_seeds;
 
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
 		if (o == -2)
@@ -76,6 +109,9 @@ int cmd_validate(int argc, char **argv, struct app *app)
 			step_release(&st);
 		}
 	}
+	nr_rep = check_named(&app->src, KIND_REPEATABLE, &p);
+	nr_seeds = check_seeds(app, &p);
+	files += nr_rep + nr_seeds;
 	if (!offline) {
 		if (app_connect(app) || app_read_history(app)) {
 			problem(&p, NULL);
@@ -113,13 +149,15 @@ int cmd_validate(int argc, char **argv, struct app *app)
 	}
 	json_arr_end(&p.j);
 	json_kint(&p.j, "migrations", (long long)app->src.nr);
+	json_kint(&p.j, "repeatable", nr_rep);
+	json_kint(&p.j, "seeds", nr_seeds);
 	json_kbool(&p.j, "ok", p.nr == 0);
 	json_obj_end(&p.j);
 	if (out.json)
 		out_json(&p.doc);
 	else if (!p.nr)
-		say("ok: %zu migrations, %d scripts%s", app->src.nr, files,
-		    offline ? "" : ", applied checksums match");
+		say("ok: %zu migrations, %d repeatable, %d seeds, %d scripts%s", app->src.nr,
+		    nr_rep, nr_seeds, files, offline ? "" : ", applied checksums match");
 	else
 		say("%d problem%s", p.nr, p.nr == 1 ? "" : "s");
 	strbuf_release(&p.doc);

@@ -27,6 +27,7 @@ void config_release(struct config *c)
 	free(c->config_path);
 	free(c->env);
 	free(c->source_dir);
+	free(c->seeds_dir);
 	free(c->schema);
 	free(c->table);
 	free(c->url_env);
@@ -325,7 +326,7 @@ int config_resolve(struct config *c, bool *usage)
 				ret = error("%s:%d: syntax error",
 					    c->config_path, r);
 			if (st.bad_key)
-				hint("settings: migrations, table, url, url_env, lock_timeout, lock_wait, lock_retries, out_of_order, pooler, wait, env_file");
+				hint("settings: migrations, seeds, table, url, url_env, lock_timeout, lock_wait, lock_retries, out_of_order, pooler, wait, env_file");
 			goto out;
 		}
 	}
@@ -352,6 +353,18 @@ int config_resolve(struct config *c, bool *usage)
 
 	v = c->opt_source ? c->opt_source : ini_val(&st, "migrations");
 	c->source_dir = xstrdup(v ? v : "migrations");
+
+	/* seeds: the folder named, else "seeds" beside the migrations folder */
+	if ((v = ini_val(&st, "seeds"))) {
+		c->seeds_dir = xstrdup(v);
+	} else {
+		size_t n = strlen(c->source_dir);
+		while (n > 1 && c->source_dir[n - 1] == '/')
+			n--;
+		while (n > 0 && c->source_dir[n - 1] != '/')
+			n--;
+		c->seeds_dir = n ? xasprintf("%.*sseeds", (int)n, c->source_dir) : xstrdup("seeds");
+	}
 
 	v = c->opt_table ? c->opt_table : ini_val(&st, "table");
 	if (parse_table_name(v ? v : "strata_migrations", &c->schema, &c->table)) {

@@ -38,6 +38,7 @@ struct config {
 	char *config_path;	/* the config file read, or NULL */
 	char *env;		/* environment name, or NULL */
 	char *source_dir;
+	char *seeds_dir;	/* seeds = DIR, or "seeds" beside source_dir */
 	char *schema;		/* history table schema */
 	char *table;		/* history table name */
 	long lock_timeout_ms, lock_wait_ms, wait_ms;

@@ -3,6 +3,7 @@
 #include "runner.h"
 #include "target.h"
 #include "version.h"
+#include "scripts.h"
 #include "../app.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
@@ -267,12 +268,29 @@ static const char *version_label(struct app *app, const char *v)
 	return buf;
 }
 
+/* "2 migrations", "2 migrations and 1 repeatable", "1 repeatable migration" */
+static const char *done_phrase(int n, const struct script_plan *sp)
+{
+	static char buf[96];
+	size_t nrep = sp ? sp->nr_done : 0;
+
+	if (!n && nrep)
+		snprintf(buf, sizeof(buf), "%zu repeatable migration%s", nrep, nrep == 1 ? "" : "s");
+	else if (nrep)
+		snprintf(buf, sizeof(buf), "%d migration%s and %zu repeatable%s", n,
+			 n == 1 ? "" : "s", nrep, nrep == 1 ? "" : "s");
+	else
+		snprintf(buf, sizeof(buf), "%d migration%s", n, n == 1 ? "" : "s");
+	return buf;
+}
+
 int plan_run(struct app *app, struct plan *p, bool dry_run)
 {
 	struct strbuf doc = STRBUF_INIT, sqldoc = STRBUF_INIT;
 	struct json j, jsql;
 	struct run r = { 0 };
 	int failed = 0;
+	size_t nr_rep = p->rep ? p->rep->nr_run : 0;
 	size_t done;
 	double start = now_ms();
 
@@ -298,7 +316,11 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		if (o && !app->cfg.pooler)
 			printf("-- session startup options: %s\n", o);
 	}
-	if (!p->nr) {
+	if (!p->nr && nr_rep) {
+		if (!dry_run)
+			say("applying %zu repeatable migration%s on %s", nr_rep,
+			    nr_rep == 1 ? "" : "s", app->ci.display);
+	} else if (!p->nr) {
 		say("nothing to %s; at %s", p->down ? "revert" : "apply",
 		    version_label(app, p->from));
 	} else if (!dry_run) {
@@ -315,6 +337,9 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			failed = 1;
 	if (runner_flush(&r))
 		failed = 1;
+	/* repeatables after every migration: they may use what those made */
+	if (!failed && nr_rep && script_plan_run(app, p->rep, dry_run, r.jsql))
+		failed = 1;
 	for (size_t i = 0; i < ARRAY_SIZE(r.work); i++)
 		step_release(&r.work[i]);
 	strbuf_release(&r.msg);
@@ -324,6 +349,10 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		done = p->nr;
 	if (out.json) {
 		json_arr_end(&j);
+		if (p->rep) {
+			json_key(&j, "repeatable");
+			script_plan_json(p->rep, &j, true);
+		}
 		if (dry_run) {
 			json_arr_end(&jsql);
 			json_key(&j, "sql");
@@ -337,14 +366,13 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		}
 		json_obj_end(&j);
 		out_json(&doc);
-	} else if (!dry_run && p->nr) {
+	} else if (!dry_run && (p->nr || nr_rep)) {
 		const char *now_at = version_label(app, head_after(app, p, done));
 		if (p->redo && !failed)
 			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
 		else if (r.nr_done || !failed)
-			say("%s %d migration%s in %.0f ms; now at %s",
-			    p->down ? "reverted" : "applied", r.nr_done,
-			    r.nr_done == 1 ? "" : "s", now_ms() - start, now_at);
+			say("%s %s in %.0f ms; now at %s", p->down ? "reverted" : "applied",
+			    done_phrase(r.nr_done, p->rep), now_ms() - start, now_at);
 	}
 	strbuf_release(&doc);
 	strbuf_release(&sqldoc);

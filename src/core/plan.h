@@ -11,6 +11,7 @@
 struct app;
 struct target;
 struct migration;
+struct script_plan;
 
 struct plan {
 	struct plan_step *steps;
@@ -19,6 +20,8 @@ struct plan {
 	bool redo;	/* down one, then up the same one */
 	size_t cap;	/* most steps it can have */
 	char *from;	/* version before ("base" when none) */
+	/* 'up' to head: the repeatable migrations, run after the steps */
+	struct script_plan *rep;
 };
 
 /*

@@ -89,7 +89,7 @@ static int classify_step(struct app *app, struct step *st)
 	parsed_release(&st->p);
 	if (sql_parse(st->s.text, st->s.len, &st->p, &pe)) {
 		err_set_kind("files");
-		error("%s: syntax error: %s", st->s.path, pe.msg);
+		error("%s: %s%s", st->s.path, pe.copy ? "" : "syntax error: ", pe.msg);
 		show_location(&st->s, pe.off);
 		free(pe.msg);
 		return -1;
@@ -193,7 +193,8 @@ static int step_load(struct app *app, struct step *st)
 		return 0;
 	if (load_text(app, st))
 		return -1;
-	if (mode == RUN_TX && !strcmp(st->s.checksum, st->checksum))
+	if (mode == RUN_TX && !strcmp(st->s.checksum, st->checksum) &&
+	    !sql_may_have_copy(st->s.text, st->s.len))
 		return 0;
 	if (classify_step(app, st))
 		return -1;
@@ -294,7 +295,12 @@ static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb
 		strbuf_addstr(sb, ";\n");
 	}
 	body = sb->len;
-	strbuf_add(sb, st->s.text, st->s.len);
+	/* COPY data goes through the COPY protocol; a dry run shows it inline */
+	if (st->p.nr_copies && !r->dry_run)
+		sql_strip_copy_data(&st->p, st->s.text, st->s.len, sb);
+	else
+		strbuf_add(sb, st->s.text, st->s.len);
+	r->body_len = sb->len - body;
 	/*
 	 * A SET in the script ends with the script: RESET ALL inside the
 	 * transaction, so that neither the history row nor the COMMIT (sent
@@ -337,6 +343,10 @@ static void report_failure(struct run *r, const struct step *st, const struct pg
 	char *what = xasprintf("migration %s failed", step_label(st->m));
 	(void)r;
 
+	/* a bad row of COPY data: the server names its line in the data */
+	if (!have_off && stmt_index >= 0 &&
+	    sql_copy_error_offset(st->s.text, &st->p, (size_t)stmt_index, e->context, &err_off))
+		have_off = true;
 	if (!last_err.migration)
 		last_err.migration = xstrdup(st->m->version);
 	if (stmt_index >= 0 && (size_t)stmt_index < st->p.nr) {
@@ -527,6 +537,7 @@ static void tx_send(struct run *r, struct step *st)
 		strbuf_addstr(&r->msg, "COMMIT;\n");
 	r->body = build_tx_message(r, st, &r->msg);
 	r->inflight = st;
+	db_set_copy_data(&r->app->db, st->s.text, st->p.copies, st->p.nr_copies);
 	db_send(&r->app->db, r->msg.buf);
 }
 
@@ -622,8 +633,8 @@ static int tx_finish(struct run *r)
 			}
 			if (e.position > 0) {
 				size_t b = sql_char_to_byte(r->msg.buf, r->msg.len, e.position);
-				if (b >= r->body && b < r->body + st->s.len) {
-					off = b - r->body;
+				if (b >= r->body && b < r->body + r->body_len) {
+					off = sql_unstrip_offset(&st->p, b - r->body);
 					have_off = true;
 				}
 			}
@@ -704,6 +715,35 @@ static void update_row(struct run *r, struct step *st, struct strbuf *sb,
 		    set, st->m->version);
 }
 
+/* The data block of statement 'i', if it is a COPY FROM STDIN. */
+static const struct copy_data *copy_of(const struct step *st, size_t i)
+{
+	for (size_t k = 0; k < st->p.nr_copies; k++)
+		if (st->p.copies[k].stmt == i)
+			return &st->p.copies[k];
+	return NULL;
+}
+
+/* Statement 'i' runs alone: the server gets its COPY data, if any. */
+static void set_copy_data(struct app *app, const struct step *st, size_t i)
+{
+	const struct copy_data *c = copy_of(st, i);
+
+	db_set_copy_data(&app->db, st->s.text, c, c ? 1 : 0);
+}
+
+/* A dry run shows COPY data after its statement, as psql reads it. */
+static void add_copy_data(const struct step *st, size_t i, struct strbuf *sb)
+{
+	const struct copy_data *c = copy_of(st, i);
+
+	if (!c)
+		return;
+	strbuf_addch(sb, '\n');
+	strbuf_add(sb, st->s.text + c->off, c->len);
+	strbuf_addstr(sb, "\\.");
+}
+
 static int run_stepwise(struct run *r, struct step *st)
 {
 	struct app *app = r->app;
@@ -742,6 +782,7 @@ static int run_stepwise(struct run *r, struct step *st)
 		if (r->dry_run) {
 			strbuf_reset(&set);
 			strbuf_addf(&set, "%s;", text);
+			add_copy_data(st, i, &set);
 			dry_print(r, set.buf);
 			free(text);
 			strbuf_reset(&set);
@@ -750,6 +791,7 @@ static int run_stepwise(struct run *r, struct step *st)
 			dry_print(r, sb.buf);
 			continue;
 		}
+		set_copy_data(app, st, i);
 		db_run(&app->db, text, &e, &failed, NULL, &pr, progress_label);
 		free(text);
 		if (failed) {
@@ -891,4 +933,21 @@ int runner_step(struct run *r, const struct plan_step *ps)
 	ret = run_stepwise(r, st);
 	step_unload(st);
 	return ret;
+}
+
+/* ---- shared with the seeds and repeatables (scripts.c) ----------------- */
+
+void script_show_location(const struct script *s, size_t off)
+{
+	show_location(s, off);
+}
+
+bool retryable_error(const struct pgerr *e)
+{
+	return retryable(e);
+}
+
+long retry_backoff_ms(int attempt)
+{
+	return backoff_ms(attempt);
 }

@@ -68,6 +68,7 @@ struct run {
 	struct step *inflight;
 	struct strbuf msg;	/* that message */
 	size_t body;		/* where its script starts in msg */
+	size_t body_len;	/* and its length there (COPY data cut out) */
 	bool with_commit;	/* msg starts with the COMMIT of 'pending' */
 };
 
@@ -91,6 +92,15 @@ int runner_flush(struct run *r);
 
 /* Run one step of a plan. 0, or -1 after the error was reported. */
 int runner_step(struct run *r, const struct plan_step *ps);
+
+struct pgerr;
+/* A lock timeout, deadlock or serialization failure: worth a retry. */
+bool retryable_error(const struct pgerr *e);
+/* How long to wait before retry number 'attempt' (0-based), with jitter. */
+long retry_backoff_ms(int attempt);
+
+/* Show "file:line:col", the line and a caret under the column (stderr). */
+void script_show_location(const struct script *s, size_t off);
 
 /* Label used in messages: "20250101000000_create_users". */
 const char *step_label(const struct migration *m);

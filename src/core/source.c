@@ -139,6 +139,90 @@ static bool same_name(const struct entry *a, const struct entry *b)
 	return la == lb && !memcmp(a->file + a->us, b->file + b->us, la);
 }
 
+/* A script known by name ('n' bytes at 'name'), its strings in the arena. */
+static void add_named(struct source *src, const char *name, size_t n,
+		      const char *file)
+{
+	struct named_script *ns;
+
+	ALLOC_GROW(src->scripts, src->nr_scripts + 1, src->alloc_scripts);
+	ns = &src->scripts[src->nr_scripts++];
+	ns->name = arena_strndup(&src->names, name, n);
+	ns->file = arena_strndup(&src->names, file, strlen(file));
+}
+
+/* "R__views.sql": a repeatable migration (Flyway's name for one). */
+static int add_repeatable_file(struct source *src, const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len <= 7 || str_ends(n, ".up.sql") || str_ends(n, ".down.sql")) {
+		error("file name '%s' fits no migration layout", source_path(src, n));
+		detail("a repeatable migration is one file, R__NAME.sql (it has no down script)");
+		return -1;
+	}
+	add_named(src, n + 3, len - 7, n);
+	return 0;
+}
+
+/*
+ * Every .sql file of 'sub' (a folder of src->dirfd, or the folder itself
+ * when NULL) as a named script; other files and folders are not ours.
+ */
+static int add_folder_scripts(struct source *src, const char *sub)
+{
+	int fd = sub ? openat(src->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC) :
+		 dup(src->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int bad = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return error("cannot open '%s': %s", source_path(src, sub ? sub : "."),
+			     strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		char rel[NAME_MAX * 2 + 2];
+		struct stat st;
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || !str_ends(de->d_name, ".sql") || len == 4)
+			continue;
+		snprintf(rel, sizeof(rel), "%s%s%s", sub ? sub : "", sub ? "/" : "", de->d_name);
+		if (fstatat(src->dirfd, rel, &st, 0) != 0 || !S_ISREG(st.st_mode)) {
+			bad = error("'%s' is not a regular file", source_path(src, rel));
+			continue;
+		}
+		add_named(src, de->d_name, len - 4, rel);
+	}
+	closedir(d);
+	return bad;
+}
+
+static int cmp_named(const void *a, const void *b)
+{
+	return strcmp(((const struct named_script *)a)->name,
+		      ((const struct named_script *)b)->name);
+}
+
+/* Sort the named scripts; two with one name are an error naming both. */
+static int sort_named(struct source *src, const char *what)
+{
+	int bad = 0;
+
+	if (src->nr_scripts > 1)
+		qsort(src->scripts, src->nr_scripts, sizeof(*src->scripts), cmp_named);
+	for (size_t i = 1; i < src->nr_scripts; i++) {
+		if (strcmp(src->scripts[i - 1].name, src->scripts[i].name))
+			continue;
+		bad = error("two %s are named '%s': '%s' and '%s'", what, src->scripts[i].name,
+			    source_path(src, src->scripts[i - 1].file),
+			    source_path(src, src->scripts[i].file));
+	}
+	return bad;
+}
+
 /* Read one directory entry into *e; 1 if it is a migration, 0 if not ours, -1 bad. */
 static int scan_entry(struct source *src, const struct dirent *de, struct entry *e)
 {
@@ -162,7 +246,9 @@ static int scan_entry(struct source *src, const struct dirent *de, struct entry 
 	}
 	if (S_ISDIR(st.st_mode)) {
 		char *up;
-		/* other folders (seeds, docs, repeatable) are not ours */
+		/* other folders (seeds, docs) are not ours */
+		if (!strcmp(n, "repeatable"))
+			return add_folder_scripts(src, n);
 		if (n[0] < '0' || n[0] > '9')
 			return 0;
 		if (split_name(&src->names, n, len, e)) {
@@ -188,6 +274,8 @@ static int scan_entry(struct source *src, const struct dirent *de, struct entry 
 		return 0;
 	if (!S_ISREG(st.st_mode))
 		return error("'%s' is not a regular file", source_path(src, n));
+	if (str_starts(n, "R__"))
+		return add_repeatable_file(src, n);
 	if (str_ends(n, ".up.sql"))
 		e->kind = E_UP, len -= 7;
 	else if (str_ends(n, ".down.sql"))
@@ -312,15 +400,37 @@ int source_load(struct source *src, const char *dir)
 		i = j;
 	}
 	free(ent);
+	if (sort_named(src, "repeatable migrations"))
+		bad = 1;
 	if (bad)
 		err_set_kind("files");
 	return bad ? -1 : 0;
+}
+
+int source_load_seeds(struct source *src, const char *dir)
+{
+	memset(src, 0, sizeof(*src));
+	src->dir = xstrdup(dir);
+	src->max_file_size = DEFAULT_MAX_FILE_SIZE;
+	src->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src->dirfd < 0) {
+		err_set_kind("files");
+		error("cannot open seeds folder '%s': %s", dir, strerror(errno));
+		hint("the seeds folder is 'seeds' beside the migrations folder; name another with 'seeds = DIR' in strata.ini");
+		return -1;
+	}
+	if (add_folder_scripts(src, NULL) || sort_named(src, "seeds")) {
+		err_set_kind("files");
+		return -1;
+	}
+	return 0;
 }
 
 void source_release(struct source *src)
 {
 	source_checksum_wait(src);
 	free(src->m);
+	free(src->scripts);
 	free(src->sums);
 	free(src->dir);
 	arena_release(&src->names);
@@ -575,6 +685,16 @@ int script_read(const struct source *src, const struct migration *m,
 		bool down, struct script *s)
 {
 	return read_script(src, m, down, s, false);
+}
+
+int script_read_file(const struct source *src, const char *file,
+		     struct script *s)
+{
+	struct migration m = { 0 };
+
+	m.up_file = file;
+	m.layout = LAYOUT_UP_ONLY;
+	return read_script(src, &m, false, s, false);
 }
 
 struct sum_job {

@@ -35,6 +35,15 @@ struct migration {
 	enum layout layout;
 };
 
+/*
+ * A script known by its name rather than a version: a repeatable migration
+ * (R__<name>.sql, or <name>.sql in the folder's repeatable/), or a seed.
+ */
+struct named_script {
+	const char *name;	/* "views" */
+	const char *file;	/* relative: "R__views.sql", "repeatable/views.sql" */
+};
+
 struct sum_job;
 
 struct source {
@@ -44,6 +53,9 @@ struct source {
 	size_t nr;
 	struct arena names;	/* the migrations' strings */
 	size_t max_file_size;
+	/* the repeatable migrations (a seeds folder: its seeds), by name */
+	struct named_script *scripts;
+	size_t nr_scripts, alloc_scripts;
 	char (*sums)[65];	/* up-script checksums, after source_checksum_start() */
 	struct sum_job *sum_job;	/* checksums being computed */
 	pthread_t sum_thread;
@@ -56,6 +68,12 @@ struct source {
  */
 int source_load(struct source *src, const char *dir);
 void source_release(struct source *src);
+/*
+ * Read a seeds folder: every .sql file in it is a seed, named after the
+ * file without .sql, in src->scripts by name. A missing folder is an
+ * error (error(), -1).
+ */
+int source_load_seeds(struct source *src, const char *dir);
 /*
  * The path of 'file' (relative to the folder) as the user knows it:
  * "db/migrations/0001_init.up.sql". The result is one of four static
@@ -94,6 +112,9 @@ struct script {
 int script_read(const struct source *src, const struct migration *m,
 		bool down, struct script *s);
 void script_release(struct script *s);
+/* Read a whole file of the folder as one script (a repeatable, a seed). */
+int script_read_file(const struct source *src, const char *file,
+		     struct script *s);
 
 /* Line (1-based) and column (1-based, in characters) of byte 'off' of
  * 'text', and a copy of that line. */

@@ -1,6 +1,7 @@
 #include "../compat.h"
 #include "conn.h"
 #include "../core/config.h"
+#include "../sql/parse.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
 #include "../util/out.h"
@@ -288,6 +289,44 @@ int db_send(struct db *db, const char *sql)
 	return db->send_failed ? -1 : 0;
 }
 
+void db_set_copy_data(struct db *db, const char *text,
+		      const struct copy_data *c, size_t nr)
+{
+	db->copy_text = text;
+	db->copies = c;
+	db->nr_copies = nr;
+	db->next_copy = 0;
+}
+
+/*
+ * The server waits for the data of a COPY FROM STDIN: send the next block,
+ * in pieces (a block can be a whole table), then end it. A COPY that has
+ * no block (it was not found in the script) or a signal ends the COPY
+ * with an error, which the server reports as the statement's failure.
+ */
+static void copy_in(struct db *db)
+{
+	const struct copy_data *c;
+	const char *p;
+	size_t left;
+
+	if (db->next_copy >= db->nr_copies) {
+		PQputCopyEnd(db->conn, "strata has no data for this COPY FROM STDIN");
+		return;
+	}
+	c = &db->copies[db->next_copy++];
+	p = db->copy_text + c->off;
+	left = c->len;
+	while (left && !interrupted) {
+		int n = left > (1u << 20) ? 1 << 20 : (int)left;
+		if (PQputCopyData(db->conn, p, n) != 1)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	PQputCopyEnd(db->conn, interrupted ? "interrupted by a signal" : NULL);
+}
+
 int db_collect(struct db *db, struct pgerr *e, bool *failed, result_fn fn,
 	       void *data, const char *(*progress)(int, void *))
 {
@@ -299,6 +338,7 @@ int db_collect(struct db *db, struct pgerr *e, bool *failed, result_fn fn,
 	*failed = false;
 	if (db->send_failed) {
 		db->send_failed = false;
+		db_set_copy_data(db, NULL, NULL, 0);
 		fill_err(db, NULL, e);
 		*failed = true;
 		return 0;
@@ -340,8 +380,7 @@ int db_collect(struct db *db, struct pgerr *e, bool *failed, result_fn fn,
 			done++;
 			break;
 		case PGRES_COPY_IN:
-			/* COPY FROM STDIN is not supported in a migration body */
-			PQputCopyEnd(db->conn, "COPY FROM STDIN is not supported by strata in migrations");
+			copy_in(db);
 			break;
 		case PGRES_COPY_OUT: {
 			char *buf;
@@ -368,6 +407,7 @@ int db_collect(struct db *db, struct pgerr *e, bool *failed, result_fn fn,
 		fill_err(db, NULL, e);
 		*failed = true;
 	}
+	db_set_copy_data(db, NULL, NULL, 0);
 	return done;
 }
 

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 struct conninfo;
+struct copy_data;
 
 struct db {
 	PGconn *conn;
@@ -25,6 +26,10 @@ struct db {
 	bool options_refused;	/* startup options refused: a pooler */
 	double sent_ms;		/* when the query being collected went out */
 	bool send_failed;	/* ... or did not: db_collect() reports it */
+	/* the data of the COPY FROM STDIN statements of the next query */
+	const char *copy_text;
+	const struct copy_data *copies;
+	size_t nr_copies, next_copy;
 };
 
 /* The signal that asked strata to stop (SIGINT/SIGTERM), or 0. */
@@ -79,6 +84,14 @@ int db_run(struct db *db, const char *sql, struct pgerr *e, bool *failed,
 int db_send(struct db *db, const char *sql);
 int db_collect(struct db *db, struct pgerr *e, bool *failed, result_fn fn,
 	       void *data, const char *(*progress)(int done, void *data));
+
+/*
+ * The data for the COPY ... FROM STDIN statements of the next query (the
+ * blocks of 'text' that 'c' names), fed to the server in order as each
+ * COPY asks for its data. Good for one db_run() or db_send()+db_collect().
+ */
+void db_set_copy_data(struct db *db, const char *text,
+		      const struct copy_data *c, size_t nr);
 
 /* Run a command or query; on failure fill 'e' and return NULL/-1. */
 PGresult *db_query(struct db *db, const char *sql, struct pgerr *e);

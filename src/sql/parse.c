@@ -1,6 +1,7 @@
 #include "../compat.h"
 #include "parse.h"
 #include "../util/util.h"
+#include "../util/strbuf.h"
 
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
@@ -63,6 +64,13 @@ static bool defelem_list_has(PgQuery__Node **l, size_t n, const char *name)
 	return false;
 }
 
+static bool is_copy_from_stdin(PgQuery__Node *n)
+{
+	return n->node_case == PG_QUERY__NODE__NODE_COPY_STMT &&
+	       n->copy_stmt->is_from && !n->copy_stmt->is_program &&
+	       (!n->copy_stmt->filename || !n->copy_stmt->filename[0]);
+}
+
 /*
  * Which statements PostgreSQL refuses inside a transaction block
  * (PreventInTransactionBlock callers in the server), as parse-tree facts.
@@ -71,6 +79,7 @@ static void classify(PgQuery__Node *n, struct stmt *s)
 {
 	s->cls = STMT_PLAIN;
 	s->what = NULL;
+	s->copy_from_stdin = is_copy_from_stdin(n);
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 		switch (n->transaction_stmt->kind) {
@@ -246,48 +255,325 @@ static int parse_piece(const char *all, size_t all_len, size_t base,
 	return ret;
 }
 
-int sql_parse(const char *text, size_t len, struct parsed *p,
-	      struct parse_error *e)
+/*
+ * Parse text[base, base + n) into 'p' (offsets in the whole text). Above
+ * WHOLE_PARSE_MAX (usually data), split with the scanner first, which
+ * needs little memory, then parse piece by piece. The scanner does not
+ * know BEGIN ATOMIC bodies; if any piece fails, the whole parse gives the
+ * authoritative answer.
+ */
+static int parse_range(const char *all, size_t all_len, size_t base, size_t n,
+		       struct parsed *p, struct parse_error *e)
 {
 	PgQuerySplitResult sr;
+	char *copy = NULL;
+	const char *text = all + base;
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
 	memset(e, 0, sizeof(*e));
-	if (len <= WHOLE_PARSE_MAX)
-		return parse_piece(text, len, 0, len, p, e);
-
-	/*
-	 * A big file (usually data): split with the scanner, which needs
-	 * little memory, then parse piece by piece. The scanner does not know
-	 * BEGIN ATOMIC bodies; if any piece fails, the whole-file parse gives
-	 * the authoritative answer.
-	 */
+	if (n <= WHOLE_PARSE_MAX)
+		return parse_piece(all, all_len, base, n, p, e);
+	if (base + n != all_len) {
+		copy = xstrndup(text, n);
+		text = copy;
+	}
 	sr = pg_query_split_with_scanner(text);
+	free(copy);
 	if (sr.error) {
-		set_error(e, text, len, 0, sr.error);
+		set_error(e, all, base + n, base, sr.error);
 		pg_query_free_split_result(sr);
 		return -1;
 	}
 	for (int i = 0; i < sr.n_stmts && !ret; i++) {
 		size_t loc = (size_t)sr.stmts[i]->stmt_location;
 		size_t slen = (size_t)sr.stmts[i]->stmt_len;
-		if (loc + slen > len)
-			slen = len - loc;
-		ret = parse_piece(text, len, loc, slen, p, e);
+		if (loc + slen > n)
+			slen = n - loc;
+		ret = parse_piece(all, all_len, base + loc, slen, p, e);
 	}
 	pg_query_free_split_result(sr);
 	if (ret) {
 		free(e->msg);
 		parsed_release(p);
 		memset(e, 0, sizeof(*e));
-		return parse_piece(text, len, 0, len, p, e);
+		return parse_piece(all, all_len, base, n, p, e);
 	}
 	return 0;
+}
+
+/* ---- COPY ... FROM STDIN and its data ---------------------------------- */
+
+/* Start of the line holding byte 'off'. */
+static size_t line_start(const char *t, size_t off)
+{
+	while (off > 0 && t[off - 1] != '\n')
+		off--;
+	return off;
+}
+
+/* Start of the first line "\." at or after 'from' (a line start), or 'len'. */
+static size_t next_terminator(const char *t, size_t len, size_t from)
+{
+	size_t i = from;
+
+	while (i < len) {
+		if (t[i] == '\\' && i + 1 < len && t[i + 1] == '.' &&
+		    (i + 2 == len || t[i + 2] == '\n' ||
+		     (t[i + 2] == '\r' && (i + 3 == len || t[i + 3] == '\n'))))
+			return i;
+		{
+			const char *nl = memchr(t + i, '\n', len - i);
+			if (!nl)
+				break;
+			i = (size_t)(nl - t) + 1;
+		}
+	}
+	return len;
+}
+
+/* Does the word COPY (any case) occur in the 'n' bytes at 't'? */
+static bool mentions_copy(const char *t, size_t n)
+{
+	for (size_t i = 0; i + 4 <= n; i++)
+		if ((t[i] | 0x20) == 'c' && (t[i + 1] | 0x20) == 'o' &&
+		    (t[i + 2] | 0x20) == 'p' && (t[i + 3] | 0x20) == 'y')
+			return true;
+	return false;
+}
+
+bool sql_may_have_copy(const char *text, size_t len)
+{
+	return next_terminator(text, len, 0) < len;
+}
+
+/*
+ * Parse text[from, end) and return the index of its first COPY FROM STDIN
+ * (or -1 when there is none: every statement is in 'part'), or -2 on a
+ * syntax error. The lines after a COPY are data, which the parser chokes
+ * on: then the longest prefix ending at a line start before the error is
+ * parsed again, and if that one holds a COPY FROM STDIN, its data starts
+ * after it. Otherwise the first error is the answer.
+ */
+static long parse_to_copy(const char *text, size_t len, size_t from, size_t end,
+			  struct parsed *part, struct parse_error *e)
+{
+	struct parse_error first, e2;
+	size_t stop;
+	int tries = 0;
+
+	if (parse_range(text, len, from, end - from, part, &first) == 0)
+		goto found;
+	parsed_release(part);
+	stop = line_start(text, first.off);
+	if (stop >= end && stop > from)
+		stop = line_start(text, stop - 1);
+	/* no COPY before the error: a syntax error, and no search for one */
+	if (!mentions_copy(text + from, stop - from))
+		stop = from;
+	while (stop > from && tries++ < 1000) {
+		size_t next;
+		if (parse_range(text, len, from, stop - from, part, &e2) == 0)
+			goto found;
+		parsed_release(part);
+		free(e2.msg);
+		next = line_start(text, e2.off);
+		/* "at end of input": the cut fell inside a statement */
+		stop = next < stop ? next : line_start(text, stop - 1);
+	}
+	*e = first;
+	return -2;
+found:
+	for (size_t i = 0; i < part->nr; i++) {
+		if (part->stmts[i].copy_from_stdin) {
+			free(first.msg);
+			return (long)i;
+		}
+	}
+	if (first.msg) {
+		/* a clean prefix without COPY: the error was a real one */
+		parsed_release(part);
+		*e = first;
+		return -2;
+	}
+	return -1;
+}
+
+static int copy_error(struct parse_error *e, size_t off, const char *msg)
+{
+	e->msg = xstrdup(msg);
+	e->off = off;
+	e->copy = true;
+	return -1;
+}
+
+/*
+ * The COPY FROM STDIN just added to 'p' is followed by its data: find the
+ * ';' that ends it, the data from the next line to the "\." line, and
+ * record them. *pos moves past the "\." line. 0, or -1 with 'e' filled.
+ */
+static int cut_copy(const char *t, size_t len, struct parsed *p, size_t *pos,
+		    struct parse_error *e)
+{
+	const struct stmt *s = &p->stmts[p->nr - 1];
+	struct copy_data *c;
+	size_t i = s->off + s->len, term;
+
+	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+		i++;
+	if (i >= len || t[i] != ';')
+		return copy_error(e, s->off, "COPY ... FROM stdin must end with ';' before its data");
+	i++;
+	/* the rest of the line: blanks or a comment; the data starts after it */
+	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r'))
+		i++;
+	if (i + 1 < len && t[i] == '-' && t[i + 1] == '-')
+		while (i < len && t[i] != '\n')
+			i++;
+	if (i < len && t[i] != '\n')
+		return copy_error(e, i, "the data of COPY ... FROM stdin starts on the line after the statement; nothing may follow its ';' on that line");
+	if (i < len)
+		i++;
+	term = next_terminator(t, len, i);
+	if (term >= len)
+		return copy_error(e, s->off, "no line '\\.' ends the data of this COPY ... FROM stdin");
+	ALLOC_GROW(p->copies, p->nr_copies + 1, p->alloc_copies);
+	c = &p->copies[p->nr_copies++];
+	c->stmt = p->nr - 1;
+	c->off = i;
+	c->len = term - i;
+	c->end = term + 2;
+	if (c->end < len && t[c->end] == '\r')
+		c->end++;
+	if (c->end < len && t[c->end] == '\n')
+		c->end++;
+	*pos = c->end;
+	return 0;
+}
+
+/* Move the first 'n' statements of 'from' to the end of 'to'. */
+static void take_stmts(struct parsed *to, const struct parsed *from, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct stmt *s = &from->stmts[i];
+		ALLOC_GROW(to->stmts, to->nr + 1, to->alloc);
+		to->stmts[to->nr++] = *s;
+		if (s->cls == STMT_NO_TX)
+			to->nr_no_tx++;
+		else if (s->cls == STMT_TX_CONTROL)
+			to->nr_tx_control++;
+	}
+}
+
+/*
+ * The statements of the text, the SQL between COPY data blocks parsed a
+ * part at a time. The first "\." line bounds the first part (the data of
+ * the first COPY ends there); if it turns out to end no COPY (a "\." line
+ * inside a string), the rest of the text is parsed as one part instead.
+ * A text without "\." lines is parsed once, as before there was COPY.
+ */
+int sql_parse(const char *text, size_t len, struct parsed *p,
+	      struct parse_error *e)
+{
+	size_t pos = 0;
+
+	memset(p, 0, sizeof(*p));
+	memset(e, 0, sizeof(*e));
+	for (;;) {
+		size_t bound = next_terminator(text, len, pos);
+		struct parsed part;
+		long k = parse_to_copy(text, len, pos, bound, &part, e);
+
+		if (k < 0 && bound < len) {
+			if (k == -2)
+				free(e->msg);
+			else
+				parsed_release(&part);
+			memset(e, 0, sizeof(*e));
+			k = parse_to_copy(text, len, pos, len, &part, e);
+		}
+		if (k == -2) {
+			parsed_release(p);
+			return -1;
+		}
+		take_stmts(p, &part, k < 0 ? part.nr : (size_t)k + 1);
+		parsed_release(&part);
+		if (k < 0)
+			return 0;
+		if (cut_copy(text, len, p, &pos, e)) {
+			parsed_release(p);
+			return -1;
+		}
+	}
+}
+
+void sql_strip_copy_data(const struct parsed *p, const char *text, size_t len,
+			 struct strbuf *out)
+{
+	size_t from = 0;
+
+	for (size_t k = 0; k < p->nr_copies; k++) {
+		strbuf_add(out, text + from, p->copies[k].off - from);
+		from = p->copies[k].end;
+	}
+	if (from < len)
+		strbuf_add(out, text + from, len - from);
+}
+
+size_t sql_unstrip_offset(const struct parsed *p, size_t off)
+{
+	size_t shift = 0;
+
+	for (size_t k = 0; k < p->nr_copies; k++) {
+		if (p->copies[k].off - shift > off)
+			break;
+		shift += p->copies[k].end - p->copies[k].off;
+	}
+	return off + shift;
+}
+
+bool sql_copy_error_offset(const char *text, const struct parsed *p,
+			   size_t stmt, const char *context, size_t *off)
+{
+	const struct copy_data *c = NULL;
+	const char *line = context, *hit = NULL;
+	long n;
+	size_t i;
+
+	for (size_t k = 0; k < p->nr_copies && !c; k++)
+		if (p->copies[k].stmt == stmt)
+			c = &p->copies[k];
+	if (!c || !context)
+		return false;
+	/* "COPY t, line 3, column b: \"x\"", on the last line naming COPY */
+	while (line && *line) {
+		if (!strncmp(line, "COPY ", 5) && strstr(line, ", line "))
+			hit = strstr(line, ", line ");
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (!hit)
+		return false;
+	n = strtol(hit + 7, NULL, 10);
+	if (n < 1)
+		return false;
+	i = c->off;
+	while (--n > 0 && i < c->off + c->len) {
+		const char *nl = memchr(text + i, '\n', c->off + c->len - i);
+		if (!nl)
+			return false;
+		i = (size_t)(nl - text) + 1;
+	}
+	if (i >= c->off + c->len && c->len)
+		return false;
+	*off = i;
+	return true;
 }
 
 void parsed_release(struct parsed *p)
 {
 	free(p->stmts);
+	free(p->copies);
 	memset(p, 0, sizeof(*p));
 }

@@ -24,17 +24,33 @@ struct stmt {
 	enum stmt_class cls;
 	const char *what;	/* "CREATE INDEX CONCURRENTLY", for messages */
 	bool session_set;	/* SET (not LOCAL) that outlives the transaction */
+	bool copy_from_stdin;	/* COPY ... FROM STDIN: data follows it */
+};
+
+/*
+ * The data of a COPY ... FROM STDIN, as pg_dump writes it: the lines after
+ * the statement, up to a line "\." (psql's rule). The data is no SQL: it
+ * is cut out of the text the parser sees and goes to the server through
+ * the COPY protocol.
+ */
+struct copy_data {
+	size_t stmt;		/* index of its COPY statement */
+	size_t off, len;	/* the data lines, without the "\." line */
+	size_t end;		/* just after the "\." line */
 };
 
 struct parsed {
 	struct stmt *stmts;
 	size_t nr, alloc;
 	size_t nr_no_tx, nr_tx_control;
+	struct copy_data *copies;	/* in text order */
+	size_t nr_copies, alloc_copies;
 };
 
 struct parse_error {
 	char *msg;
 	size_t off;	/* byte offset of the error in the text */
+	bool copy;	/* about COPY data (no "\." line...), not a syntax error */
 };
 
 /*
@@ -44,6 +60,31 @@ struct parse_error {
 int sql_parse(const char *text, size_t len, struct parsed *p,
 	      struct parse_error *e);
 void parsed_release(struct parsed *p);
+
+/*
+ * Can 'text' hold COPY data? Only if a line "\." ends some: a cheap test
+ * that spares a parse to a script that cannot have any.
+ */
+bool sql_may_have_copy(const char *text, size_t len);
+
+/*
+ * Append 'text' to 'out' without its COPY data blocks (and their "\."
+ * lines): the SQL the server parses.
+ */
+struct strbuf;
+void sql_strip_copy_data(const struct parsed *p, const char *text, size_t len,
+			 struct strbuf *out);
+/* The offset in the whole text of byte 'off' of the stripped text. */
+size_t sql_unstrip_offset(const struct parsed *p, size_t off);
+
+/*
+ * Where statement 'stmt' (a COPY) failed in its data: the server's
+ * CONTEXT "COPY t, line N" names the data line. Sets *off to the start of
+ * that line in 'text' and returns true, or false when 'context' says no
+ * such thing.
+ */
+bool sql_copy_error_offset(const char *text, const struct parsed *p,
+			   size_t stmt, const char *context, size_t *off);
 
 /* Skip whitespace and comments (nested block comments too) from 'off'. */
 size_t sql_skip_space(const char *text, size_t len, size_t off);
