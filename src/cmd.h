@@ -18,6 +18,9 @@ int cmd_history(int argc, char **argv, struct app *app);
 int cmd_stamp(int argc, char **argv, struct app *app);
 int cmd_validate(int argc, char **argv, struct app *app);
 int cmd_resolve(int argc, char **argv, struct app *app);
+int cmd_create(int argc, char **argv, struct app *app);
+int cmd_drop(int argc, char **argv, struct app *app);
+int cmd_wait(int argc, char **argv, struct app *app);
 int cmd_help(int argc, char **argv, struct app *app);
 
 /* A command's own options. */

@@ -38,6 +38,9 @@ static const struct command commands[] = {
 	{ "stamp", cmd_stamp, NULL },
 	{ "validate", cmd_validate, NULL },
 	{ "resolve", cmd_resolve, NULL },
+	{ "create", cmd_create, NULL },
+	{ "drop", cmd_drop, NULL },
+	{ "wait", cmd_wait, NULL },
 	{ "help", cmd_help, NULL },
 };
 

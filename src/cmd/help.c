@@ -81,6 +81,28 @@ static const struct help_entry helps[] = {
 	  "  applied    record it as fully applied\n"
 	  "  reverted   forget it (none of it is in the database)\n"
 	  "Or fix the file and run 'strata up --resume'.\n" },
+	{ "create", "create the database the URL names",
+	  "usage: strata create [--if-not-exists]\n\n"
+	  "Creates the database named in the URL, connected to the server's\n"
+	  "'postgres' database (or 'template1' when there is none). The role needs\n"
+	  "the CREATEDB privilege. An existing database is an error (exit 1).\n\n"
+	  "  --if-not-exists   an existing database is fine (exit 0)\n" },
+	{ "drop", "drop the database the URL names",
+	  "usage: strata drop [--if-exists] [--force]\n\n"
+	  "Drops the database named in the URL and everything in it, connected to\n"
+	  "the server's 'postgres' database (or 'template1'). On a terminal it asks\n"
+	  "you to type the database's name; without a terminal it refuses unless\n"
+	  "--force is given. It never drops postgres, template0 or template1.\n"
+	  "A missing database is an error (exit 1).\n\n"
+	  "  --if-exists   a missing database is fine (exit 0)\n"
+	  "  -f, --force   do not ask\n" },
+	{ "wait", "wait until the server accepts connections",
+	  "usage: strata wait [--wait=DUR]\n\n"
+	  "Waits until the server in the URL accepts connections, up to --wait\n"
+	  "(default 30s), for container entrypoints. Up means what pg_isready\n"
+	  "means: the server answers. A database that does not exist yet is fine\n"
+	  "(exit 0; 'strata create' makes it); a server that refuses strata's\n"
+	  "login (password, pg_hba.conf) fails at once. Exit 1 when the time is up.\n" },
 	{ "help", "show help for a command",
 	  "usage: strata help [COMMAND]\n" },
 };
