@@ -41,6 +41,8 @@ static const struct command commands[] = {
 	{ "create", cmd_create, NULL },
 	{ "drop", cmd_drop, NULL },
 	{ "wait", cmd_wait, NULL },
+	{ "backup", cmd_backup, NULL },
+	{ "restore", cmd_restore, NULL },
 	{ "help", cmd_help, NULL },
 };
 

@@ -19,6 +19,7 @@ struct plan {
 	bool redo;	/* down one, then up the same one */
 	size_t cap;	/* most steps it can have */
 	char *from;	/* version before ("base" when none) */
+	char *backup;	/* --backup: the file written before the run */
 };
 
 /*
