@@ -317,7 +317,7 @@ void pgtool_release(struct pgtool *t)
  * keywords put in their variables (and those variables taken out first,
  * so a stale PGPASSWORD cannot mix with another server's host).
  */
-static char **tool_environment(const struct conninfo *ci)
+static char **tool_environment(const struct conninfo *ci, const char *name)
 {
 	size_t n = 0, k = 0;
 	char **env;
@@ -343,7 +343,7 @@ static char **tool_environment(const struct conninfo *ci)
 	}
 	if (conninfo_get(ci, "sslpassword"))
 		warning("the URL's sslpassword cannot be passed to %s without showing it; it is left out",
-			"the PostgreSQL client program");
+			name);
 	env[k] = NULL;
 	return env;
 }
@@ -454,7 +454,7 @@ int pgtool_run(const struct pgtool *t, const char *const *args,
 		err_set_kind("tool");
 		return error("cannot run %s: %s", t->path, strerror(errno));
 	}
-	env = tool_environment(ci);
+	env = tool_environment(ci, t->name);
 	verbose("running %s %s", t->path, "(connection in its environment)");
 	pid = spawn(t->path, argv, env, out_fd, fds[1]);
 	close(fds[1]);
