@@ -169,6 +169,12 @@ test_expect_success 'a server without a postgres database: create and drop use t
 	pg_psql -d template1 -c "CREATE DATABASE postgres"
 '
 
+test_expect_success 'any command on a database that does not exist points to strata create' '
+	mkdir -p migrations &&
+	test_expect_code 1 strata -d "$(pg_url nosuch)" status >out 2>err &&
+	test_grep "hint: create the database first (.strata create.)" err
+'
+
 test_expect_success 'create --help and drop --help' '
 	strata create --help >out 2>err &&
 	test_grep -e "--if-not-exists" out &&
