@@ -20,6 +20,11 @@ int cmd_stamp(int argc, char **argv, struct app *app);
 int cmd_adopt(int argc, char **argv, struct app *app);
 int cmd_validate(int argc, char **argv, struct app *app);
 int cmd_resolve(int argc, char **argv, struct app *app);
+int cmd_create(int argc, char **argv, struct app *app);
+int cmd_drop(int argc, char **argv, struct app *app);
+int cmd_wait(int argc, char **argv, struct app *app);
+int cmd_backup(int argc, char **argv, struct app *app);
+int cmd_restore(int argc, char **argv, struct app *app);
 int cmd_help(int argc, char **argv, struct app *app);
 
 /* A command's own options. */

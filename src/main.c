@@ -40,6 +40,11 @@ static const struct command commands[] = {
 	{ "adopt", cmd_adopt, NULL },
 	{ "validate", cmd_validate, NULL },
 	{ "resolve", cmd_resolve, NULL },
+	{ "create", cmd_create, NULL },
+	{ "drop", cmd_drop, NULL },
+	{ "wait", cmd_wait, NULL },
+	{ "backup", cmd_backup, NULL },
+	{ "restore", cmd_restore, NULL },
 	{ "help", cmd_help, NULL },
 };
 
@@ -299,7 +304,8 @@ int main(int argc, char **argv)
 	struct app app;
 	const struct command *cmd = NULL;
 	bool help = false, version = false, usage = false;
-	int ret;
+	char **orig_argv;
+	int ret, orig_argc;
 
 	/* no core file can carry a password out of the process */
 	struct rlimit rl = { 0, 0 };
@@ -308,11 +314,19 @@ int main(int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	out_init();
 	config_init(&app.cfg);
+	/*
+	 * parse_global() takes the global options (-d URL) out of argv: the
+	 * scrubbing must see the argument list as the kernel shows it.
+	 */
+	orig_argc = argc;
+	orig_argv = xmalloc(sizeof(char *) * (size_t)(argc + 1));
+	memcpy(orig_argv, argv, sizeof(char *) * (size_t)(argc + 1));
 	ret = parse_global(&argc, argv, &app, &help, &version);
 	/* learn the password now, so it is scrubbed and never shown */
 	if (app.cfg.opt_url)
 		conninfo_note_secrets(app.cfg.opt_url);
-	scrub_argv(argc, argv);
+	scrub_argv(orig_argc, orig_argv);
+	free(orig_argv);
 	if (ret) {
 		if (out.json)
 			json_error_doc(NULL);

@@ -6,16 +6,18 @@
 #include "../app.h"
 #include "../core/plan.h"
 #include "../core/target.h"
+#include "../core/backup.h"
 #include "../util/out.h"
 
 #include <unistd.h>
 
-enum { O_DRY_RUN = 1, O_ALL, O_RESUME };
+enum { O_DRY_RUN = 1, O_ALL, O_RESUME, O_BACKUP };
 
 static const struct cmd_opt opts[] = {
 	{ "dry-run", 'n', false, O_DRY_RUN },
 	{ "all", 0, false, O_ALL },
 	{ "resume", 0, false, O_RESUME },
+	{ "backup", 0, false, O_BACKUP },
 	{ NULL, 0, false, 0 },
 };
 
@@ -23,7 +25,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
 	const char *arg, *target_arg = NULL, *resume_version;
-	bool dry_run = false, resume = false;
+	bool dry_run = false, resume = false, backup = false;
 	struct target t;
 	struct plan p;
 	int o, r;
@@ -39,6 +41,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 		case O_DRY_RUN: dry_run = true; break;
 		case O_ALL: target_arg = "base"; break;
 		case O_RESUME: resume = true; break;
+		case O_BACKUP: backup = true; break;
 		}
 	}
 	if (app_open(app, dry_run))
@@ -69,6 +72,14 @@ int cmd_down(int argc, char **argv, struct app *app)
 	if (t.kind == TARGET_BASE && p.nr > 1 && isatty(STDIN_FILENO) &&
 	    isatty(STDERR_FILENO) && !dry_run && !out.json)
 		note("reverting all %zu applied migrations (down base)", p.nr);
+	/* the one command that drops the whole schema: say how to keep it */
+	if (t.kind == TARGET_BASE && p.nr && !backup && isatty(STDIN_FILENO) &&
+	    isatty(STDERR_FILENO) && !dry_run && !out.json)
+		hint("'strata down base --backup' takes a backup first (restore it with 'strata restore FILE --clean')");
+	if (p.nr && backup && !dry_run && backup_before_change(app, &p.backup)) {
+		plan_release(&p);
+		return cmd_fail(app, EXIT_FAIL);
+	}
 	r = plan_run(app, &p, dry_run);
 	plan_release(&p);
 	return r;

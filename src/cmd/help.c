@@ -22,7 +22,7 @@ static const struct help_entry helps[] = {
 	  "  --seq       the next sequential number, in the width the folder uses\n"
 	  "              (0001_a.sql exists: 0002_<name>...)\n" },
 	{ "up", "apply pending migrations",
-	  "usage: strata up [TARGET] [--dry-run] [--out-of-order] [--resume]\n"
+	  "usage: strata up [TARGET] [--dry-run] [--out-of-order] [--resume] [--backup]\n"
 	  "aliases: upgrade, run\n\n"
 	  "Applies pending migrations in version order up to TARGET: head (the\n"
 	  "default), +N (the next N), or a version (or a unique prefix of one).\n"
@@ -36,15 +36,18 @@ static const struct help_entry helps[] = {
 	  "  --out-of-order  also apply pending migrations older than the newest\n"
 	  "                  applied one (config: out_of_order = allow)\n"
 	  "  --resume        continue a migration that stopped part-way (partial)\n"
-	  "                  from the statement where it stopped\n" },
+	  "                  from the statement where it stopped\n"
+	  "  --backup        write a backup first (see 'strata help backup'), when\n"
+	  "                  anything is to be applied\n" },
 	{ "down", "revert applied migrations",
-	  "usage: strata down [TARGET] [--dry-run] [--all] [--resume]\n"
+	  "usage: strata down [TARGET] [--dry-run] [--all] [--resume] [--backup]\n"
 	  "aliases: downgrade, revert\n\n"
 	  "Reverts the last applied migration by default. TARGET: -N (N steps),\n"
 	  "a version (revert all after it; that one stays applied), or base\n"
 	  "(revert all; --all means the same).\n\n"
 	  "  --dry-run   print the SQL that would run\n"
-	  "  --resume    continue a down that stopped part-way (reverting)\n" },
+	  "  --resume    continue a down that stopped part-way (reverting)\n"
+	  "  --backup    write a backup first (see 'strata help backup')\n" },
 	{ "redo", "revert the last migration and apply it again",
 	  "usage: strata redo [--dry-run]\n" },
 	{ "seed", "run the seeds folder's SQL files on a database at head",
@@ -125,6 +128,45 @@ static const struct help_entry helps[] = {
 	  "  applied    record it as fully applied\n"
 	  "  reverted   forget it (none of it is in the database)\n"
 	  "Or fix the file and run 'strata up --resume'.\n" },
+	{ "create", "create the database the URL names",
+	  "usage: strata create [--if-not-exists]\n\n"
+	  "Creates the database named in the URL, connected to the server's\n"
+	  "'postgres' database (or 'template1' when there is none). The role needs\n"
+	  "the CREATEDB privilege. An existing database is an error (exit 1).\n\n"
+	  "  --if-not-exists   an existing database is fine (exit 0)\n" },
+	{ "drop", "drop the database the URL names",
+	  "usage: strata drop [--if-exists] [--force]\n\n"
+	  "Drops the database named in the URL and everything in it, connected to\n"
+	  "the server's 'postgres' database (or 'template1'). On a terminal it asks\n"
+	  "you to type the database's name; without a terminal it refuses unless\n"
+	  "--force is given. It never drops postgres, template0 or template1.\n"
+	  "A missing database is an error (exit 1).\n\n"
+	  "  --if-exists   a missing database is fine (exit 0)\n"
+	  "  -f, --force   do not ask\n" },
+	{ "wait", "wait until the server accepts connections",
+	  "usage: strata wait [--wait=DUR]\n\n"
+	  "Waits until the server in the URL accepts connections, up to --wait\n"
+	  "(default 30s), for container entrypoints. Up means what pg_isready\n"
+	  "means: the server answers. A database that does not exist yet is fine\n"
+	  "(exit 0; 'strata create' makes it); a server that refuses strata's\n"
+	  "login (password, pg_hba.conf) fails at once. Exit 1 when the time is up.\n" },
+	{ "backup", "write a pg_dump backup of the database",
+	  "usage: strata backup [-o FILE]\n\n"
+	  "Writes a pg_dump custom-format (-Fc) backup, with the pg_dump of the\n"
+	  "server's major version, to <dbname>-<UTC yyyymmddTHHMMSSZ>.dump in the\n"
+	  "'backups' folder of the config (default: the working directory), and\n"
+	  "prints its path. It is written as FILE.partial and renamed when\n"
+	  "complete; a failed backup leaves nothing. The password goes to pg_dump\n"
+	  "in its environment, never on its command line. STRATA_PG_BINDIR names\n"
+	  "the folder of pg_dump when the search does not find the right one.\n\n"
+	  "  -o, --output FILE   write FILE instead (replaced when complete)\n" },
+	{ "restore", "restore a backup into the database",
+	  "usage: strata restore FILE [--clean]\n\n"
+	  "Loads FILE (a pg_dump archive, e.g. from 'strata backup') into the\n"
+	  "database with pg_restore in one transaction: on failure the database\n"
+	  "is left as it was. Refuses a database that is not empty.\n\n"
+	  "  --clean   restore over a database that is not empty: drop the\n"
+	  "            objects the backup holds first (pg_restore --clean --if-exists)\n" },
 	{ "help", "show help for a command",
 	  "usage: strata help [COMMAND]\n" },
 };

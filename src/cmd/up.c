@@ -9,15 +9,17 @@
 #include "../core/runner.h"
 #include "../core/target.h"
 #include "../core/version.h"
+#include "../core/backup.h"
 #include "../util/util.h"
 #include "../util/out.h"
 
-enum { O_DRY_RUN = 1, O_OUT_OF_ORDER, O_RESUME };
+enum { O_DRY_RUN = 1, O_OUT_OF_ORDER, O_RESUME, O_BACKUP };
 
 static const struct cmd_opt opts[] = {
 	{ "dry-run", 'n', false, O_DRY_RUN },
 	{ "out-of-order", 0, false, O_OUT_OF_ORDER },
 	{ "resume", 0, false, O_RESUME },
+	{ "backup", 0, false, O_BACKUP },
 	{ NULL, 0, false, 0 },
 };
 
@@ -113,7 +115,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
 	const char *arg, *target_arg = NULL, *resume_version;
-	bool dry_run = false, resume = false, ooo = app->cfg.out_of_order;
+	bool dry_run = false, resume = false, ooo = app->cfg.out_of_order, backup = false;
 	struct target t;
 	struct plan p;
 	struct script_records rec = { 0 };
@@ -131,6 +133,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 		case O_DRY_RUN: dry_run = true; break;
 		case O_OUT_OF_ORDER: ooo = true; break;
 		case O_RESUME: resume = true; break;
+		case O_BACKUP: backup = true; break;
 		}
 	}
 	/* the files first: nothing touches the database if one is bad */
@@ -177,6 +180,10 @@ int cmd_up(int argc, char **argv, struct app *app)
 	if (!r && plan_repeatables(app, &p, &rec, &rep))
 		r = -1;
 	if (!r && (p.nr || rep.nr_run) && plan_check_changed(app))
+		r = -1;
+	/* --backup: only when something is to change, under the lock */
+	if (!r && (p.nr || rep.nr_run) && backup && !dry_run &&
+	    backup_before_change(app, &p.backup))
 		r = -1;
 	if (!r) {
 		p.rep = &rep;

@@ -32,6 +32,7 @@ void config_release(struct config *c)
 	free(c->table);
 	free(c->url_env);
 	free(c->cfg_url);
+	free(c->backups_dir);
 	for (int i = 0; i < c->nr_env_names; i++)
 		free(c->env_names[i]);
 	free(c->env_names);
@@ -138,7 +139,7 @@ struct ini_state {
 	struct config *c;
 	const char *want_env;	/* section to read besides [strata] */
 	bool found_env;
-	char *vals[2][16];	/* [0] = [strata], [1] = [env.NAME] */
+	char *vals[2][32];	/* [0] = [strata], [1] = [env.NAME] */
 	bool bad;
 	char *bad_key;
 	char *bad_section;
@@ -147,8 +148,9 @@ struct ini_state {
 static const char *const ini_keys[] = {
 	"migrations", "table", "url", "url_env", "lock_timeout", "lock_wait",
 	"lock_retries", "out_of_order", "pooler", "wait", "env_file",
-	"seeds", "schema_file", "lint", "desired",
+	"seeds", "schema_file", "lint", "desired", "backups",
 };
+_Static_assert(ARRAY_SIZE(ini_keys) <= 32, "struct ini_state holds 32 values per section");
 
 static int ini_cb(void *user, const char *section, const char *name,
 		       const char *value)
@@ -445,6 +447,9 @@ int config_resolve(struct config *c, bool *usage)
 	c->url_env = v ? xstrdup(v) : NULL;
 	v = ini_val(&st, "url");
 	c->cfg_url = v ? xstrdup(v) : NULL;
+	/* where 'strata backup' and --backup write (NULL: the working directory) */
+	v = ini_val(&st, "backups");
+	c->backups_dir = v && *v ? xstrdup(v) : NULL;
 	if (c->cfg_url)	/* a URL in a file in the repository: never print it */
 		conninfo_note_secrets(c->cfg_url);
 out:

@@ -47,6 +47,7 @@ struct config {
 	bool pooler;
 	char *url_env;
 	char *cfg_url;		/* url = ... from the config file */
+	char *backups_dir;	/* backups = DIR, or NULL */
 	char **env_names;	/* [env.*] sections seen, for messages */
 	int nr_env_names;
 };

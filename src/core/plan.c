@@ -14,6 +14,7 @@ void plan_release(struct plan *p)
 {
 	free(p->steps);
 	free(p->from);
+	free(p->backup);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -305,6 +306,8 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		json_kstr(&j, "database", app->ci.display);
 		json_kstr(&j, "from", p->from);
 		json_kbool(&j, "dry_run", dry_run);
+		if (p->backup)
+			json_kstr(&j, "backup", p->backup);
 		json_key(&j, p->down ? "reverted" : "applied");
 		json_arr_begin(&j);
 		r.j = &j;

@@ -22,6 +22,7 @@ struct plan {
 	char *from;	/* version before ("base" when none) */
 	/* 'up' to head: the repeatable migrations, run after the steps */
 	struct script_plan *rep;
+	char *backup;	/* --backup: the file written before the run */
 };
 
 /*

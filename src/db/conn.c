@@ -77,7 +77,7 @@ static void connect_hint(const struct conninfo *ci, const char *msg)
 		   strstr(msg, "no password supplied")) {
 		hint("check the user and password of the database URL (from %s)", ci->source);
 	} else if (strstr(msg, "does not exist") && strstr(msg, "database")) {
-		hint("create the database first (createdb), or fix the database name in the URL (from %s)", ci->source);
+		hint("create the database first ('strata create'), or fix the database name in the URL (from %s)", ci->source);
 	}
 }
 
