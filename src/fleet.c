@@ -444,9 +444,12 @@ static bool fleet_own(const struct fleet *f, const char *opt)
 	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
 		if (!strcmp(opt, always[i]))
 			return true;
-	/* a schema fleet's URL goes by the environment, --schema replaces */
-	return f->kind == FLEET_SCHEMAS &&
-	       (!strcmp(opt, "database") || !strcmp(opt, "all-schemas"));
+	if (f->kind != FLEET_SCHEMAS)
+		return false;
+	/* a schema fleet's -d goes by the environment (and beats --url-env) */
+	if (f->app->cfg.opt_url && !strcmp(opt, "url-env"))
+		return true;
+	return !strcmp(opt, "database") || !strcmp(opt, "all-schemas");
 }
 
 /* The child's argv: strata --json <what picks t> <the rest as given>. */
