@@ -27,12 +27,15 @@
 #   BENCH_PEERS_XL=0                       skip the peers' one RSS run at BENCH_NXL
 #   BENCH_SKIP_INSTALL=1                   do not run install-peers.sh
 #   BENCH_REPORT   where to write the report (default bench/REPORT.md)
-#   BENCH_FLEET=0                          skip the fleet row (50 databases x
+#   BENCH_FLEET=1                          add the fleet row (50 databases x
 #                                          BENCH_NS migrations, -j 1 vs -j 4;
-#                                          about 3 minutes)
+#                                          about 4 more minutes, so not by
+#                                          default)
 #   BENCH_FLEET_DBS                        databases in the fleet (default 50)
 #   BENCH_ONLY_FLEET=1                     run the fleet row alone (no peers,
-#                                          no other rows), for trying it out
+#                                          no other rows; its report goes to
+#                                          bench/work/last/REPORT.md unless
+#                                          BENCH_REPORT says otherwise)
 set -euo pipefail
 export LC_ALL=C
 
@@ -178,7 +181,8 @@ fleet_row() {
     : >"$dir/reset.sql"
     for i in $(seq -w 1 "$dbs"); do
         db=strata_fleet_$i
-        psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+        psql -X -q -d postgres -c "SET client_min_messages = warning" \
+            -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
         echo "postgres://postgres@127.0.0.1:$BENCH_PGPORT/$db?sslmode=disable" >>"$dir/targets"
         printf '\\c %s\nSET client_min_messages = warning;\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n' "$db" >>"$dir/reset.sql"
     done
@@ -194,6 +198,7 @@ fleet_row() {
 }
 if [[ ${BENCH_ONLY_FLEET:-0} == 1 ]]; then
     fleet_row
+    REPORT=${BENCH_REPORT:-$OUT/REPORT.md}
     "$PY" "$HERE/report.py" render "$OUT" "$REPORT"
     say "wrote $REPORT (the fleet row only)"
     exit 0
@@ -288,7 +293,7 @@ if [[ ${BENCH_PEERS_XL:-1} != 0 ]]; then
     done
 fi
 
-[[ ${BENCH_FLEET:-1} != 0 ]] && fleet_row
+if [[ ${BENCH_FLEET:-0} == 1 ]]; then fleet_row; fi
 
 # ---------------------------------------------------------------------------
 # 5. report
