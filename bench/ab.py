@@ -4,7 +4,8 @@
     ab.py kit    --id ID --a TOOL[:N] [--b TOOL[:N]] [--c TOOL[:N]] --measure M
                  [--runs 5] [--warmup 1] --out FILE.jsonl
     ab.py direct --id ID --a-cmd "ARGV" --b-cmd "ARGV" [--a-name X --b-name Y]
-                 [--runs 20] [--warmup 3] --out FILE.jsonl
+                 [--runs 20] [--warmup 3] [--prep "SHELL CMD"] [--measure M]
+                 [--rss-runs 5] --out FILE.jsonl
 
 `kit`: every timed run is the kit's own `run.sh exec TOOL N MEASURE` under
 `/usr/bin/time -v` (peak RSS, CPU), preceded by an untimed `run.sh prep TOOL
@@ -18,6 +19,8 @@ shell), CPU from wait4()'s rusage. Used for start-up, where a ~3 ms wrapper
 would hide the difference. Peak RSS comes from --rss-runs extra, untimed
 runs of each under /usr/bin/time (wait4's ru_maxrss of a child of this
 Python process would include the parent's pre-exec high-water mark).
+With --prep, that shell command runs (untimed) before every timed run: the
+fleet row resets its databases with it.
 
 Wall time is measured here, with time.perf_counter_ns() around spawn+wait.
 Each round appends one JSON object per command to FILE.jsonl, so a crash
@@ -127,14 +130,21 @@ def run_direct(args):
     with open(args.out, "a") as res:
         for i in range(args.warmup + args.runs):
             for role, name, argv in roles:
+                if args.prep and subprocess.run(args.prep, shell=True, stdout=subprocess.DEVNULL).returncode:
+                    print(f"  {args.id}: prep failed: {args.prep}", file=sys.stderr)
                 ns, rc, ru = spawn_timed(argv, out)
-                rec = {"id": args.id, "mode": "direct", "measure": "startup", "role": role,
+                rec = {"id": args.id, "mode": "direct", "measure": args.measure, "role": role,
                        "tool": name, "n": 0, "round": i - args.warmup, "warmup": i < args.warmup,
                        "wall": ns / 1e9, "rc": rc,
                        "cpu": ru.ru_utime + ru.ru_stime, "cmd": " ".join(argv)}
                 if rc != 0:
                     rec["error"] = tail(out)
                 res.write(json.dumps(rec) + "\n")
+                res.flush()
+                if args.prep:
+                    state = "warm-up" if rec["warmup"] else f"run {i - args.warmup + 1}/{args.runs}"
+                    print(f"  {args.id}: {role} {name} {state}: {rec['wall']:.3f} s"
+                          + ("" if rc == 0 else f" FAILED (rc {rc})"), file=sys.stderr)
         # Peak RSS separately, under /usr/bin/time: a child spawned from this
         # Python process starts as a copy (or vfork-share) of it, and the
         # kernel's ru_maxrss keeps that pre-exec high-water mark.
@@ -147,7 +157,7 @@ def run_direct(args):
                         rss = int(f.read().split()[-1])
                 except (OSError, ValueError, IndexError):
                     rss = None
-                res.write(json.dumps({"id": args.id, "mode": "direct", "measure": "startup", "role": role,
+                res.write(json.dumps({"id": args.id, "mode": "direct", "measure": args.measure, "role": role,
                                       "tool": name, "n": 0, "round": -1, "warmup": False, "rss_only": True,
                                       "rc": rc, "rss_kib": rss}) + "\n")
     print(f"  {args.id}: {args.runs} rounds done", file=sys.stderr)
@@ -175,6 +185,8 @@ def main():
     d.add_argument("--runs", type=int, default=20)
     d.add_argument("--warmup", type=int, default=3)
     d.add_argument("--rss-runs", type=int, default=5)
+    d.add_argument("--prep", help="shell command run, untimed, before every timed run")
+    d.add_argument("--measure", default="startup")
     d.add_argument("--out", required=True)
     args = p.parse_args()
     (run_kit if args.cmd == "kit" else run_direct)(args)

@@ -248,6 +248,10 @@ def render(rundir, out_md):
           f"| {verdict(ca['per'], T_STMTS, '')} |")
     if dn:
         w(f"| `down --all` of {nfmt(NL)} vs `floor-1rt` | (no target) | {fr(dn.ratios, dn.ratio())} | — |")
+    fl = st("fleet-strata")
+    if fl:
+        w(f"| fleet of {meta.get('fleet', '?')}: `up -j 1` time / `up -j 4` time (the speed-up) | (no target) "
+          f"| {fr(fl.ratios, fl.ratio())} | — |")
     w("")
 
     # ---------------------------------------------------------------- machine
@@ -448,6 +452,30 @@ def render(rundir, out_md):
           note="strata: `down --all`; alembic: `downgrade base`; sql-migrate: `down -limit=0`.")
     table(f"N = {nfmt(NS)}", ["down-S-strata", "down-S-sqitch", "down-S-dbmate"],
           note="sqitch: `revert -y`; dbmate: N × `rollback` (one migration per process).")
+
+    fl = st("fleet-strata")
+    if fl:
+        w("## 7. A fleet of databases (`--targets FILE`, `-j N`)")
+        w("")
+        w(f"{meta.get('fleet', '?')} (the kit's workload), one `strata --targets FILE -j N up` applying "
+          "everything to every database; `-j 1` and `-j 4` alternated, every database emptied before each run "
+          "(`DROP SCHEMA public CASCADE`, untimed). The ratio is the speed-up of `-j 4` over `-j 1`; on this "
+          "2-core VM the server's work and strata's share the cores, so 4 jobs cannot give 4×.")
+        w("")
+        w("| command | ok runs | median s | speed-up of `-j 4` (min–max) |")
+        w("|---|---:|---:|---:|")
+        for role in ("A", "B"):
+            w(f"| `{fl.get(role, 'tool')}` | {ok_str(fl, role)} | {fs(fl.get(role, 'wall'), 2)} "
+              f"| {fr(fl.ratios, fl.ratio()) if role == 'B' else '1'} |")
+        for r, v in fl.roles.items():
+            if v["errors"]:
+                w("")
+                w(f"**{v['tool']} failed in {v['runs'] - v['ok']} of {v['runs']} runs**, last error:")
+                w("")
+                w("```")
+                w(v["errors"][-1].strip()[-1500:])
+                w("```")
+        w("")
 
     # ---------------------------------------------------------------- what strata sends
     w("## What strata sends")

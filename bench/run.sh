@@ -27,6 +27,15 @@
 #   BENCH_PEERS_XL=0                       skip the peers' one RSS run at BENCH_NXL
 #   BENCH_SKIP_INSTALL=1                   do not run install-peers.sh
 #   BENCH_REPORT   where to write the report (default bench/REPORT.md)
+#   BENCH_FLEET=1                          add the fleet row (50 databases x
+#                                          BENCH_NS migrations, -j 1 vs -j 4;
+#                                          about 4 more minutes, so not by
+#                                          default)
+#   BENCH_FLEET_DBS                        databases in the fleet (default 50)
+#   BENCH_ONLY_FLEET=1                     run the fleet row alone (no peers,
+#                                          no other rows; its report goes to
+#                                          bench/work/last/REPORT.md unless
+#                                          BENCH_REPORT says otherwise)
 set -euo pipefail
 export LC_ALL=C
 
@@ -84,7 +93,7 @@ say() { printf '[bench %s +%ds] %s\n' "$(date -u +%H:%M:%S)" $(($(date +%s) - T0
 # ---------------------------------------------------------------------------
 # 1. peers, cluster
 # ---------------------------------------------------------------------------
-if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
+if [[ ${BENCH_SKIP_INSTALL:-0} != 1 && ${BENCH_ONLY_FLEET:-0} != 1 ]]; then
     say "installing peers (Debian packages + npm) with $KIT/install-peers.sh"
     if ! "$KIT/install-peers.sh" >"$OUT/install.log" 2>&1; then
         say "install-peers.sh failed; apt-get update and retry"
@@ -159,6 +168,41 @@ say "$(grep -c . "$OUT/versions.txt") version lines; other PostgreSQL servers on
 # ---------------------------------------------------------------------------
 RES=$OUT/results.jsonl
 : >"$RES"
+
+# fleet: the same NS migrations on FLEET_DBS databases, strata --targets
+# -j 1 against -j 4, alternated; before each run every database is emptied
+# (DROP SCHEMA public CASCADE, untimed). The ratio is the speed-up of -j 4.
+fleet_row() {
+    local dbs=${BENCH_FLEET_DBS:-50} dir=$OUT/fleet i db
+    say "fleet: $dbs databases x $NS migrations, strata -j 1 vs -j 4"
+    mkdir -p "$dir"
+    "$KIT/gen.sh" "$NS" "$dir/gen" >/dev/null
+    : >"$dir/targets"
+    : >"$dir/reset.sql"
+    for i in $(seq -w 1 "$dbs"); do
+        db=strata_fleet_$i
+        psql -X -q -d postgres -c "SET client_min_messages = warning" \
+            -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+        echo "postgres://postgres@127.0.0.1:$BENCH_PGPORT/$db?sslmode=disable" >>"$dir/targets"
+        printf '\\c %s\nSET client_min_messages = warning;\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n' "$db" >>"$dir/reset.sql"
+    done
+    "${AB[@]}" direct --id fleet-strata --measure fleet --a-name "strata -j 1" --b-name "strata -j 4" \
+        --a-cmd "$STRATA_BIN --targets $dir/targets -j 1 -s $dir/gen/sql up" \
+        --b-cmd "$STRATA_BIN --targets $dir/targets -j 4 -s $dir/gen/sql up" \
+        --prep "psql -X -q -v ON_ERROR_STOP=1 -d postgres -f $dir/reset.sql" \
+        --runs "$RUNS" --warmup "$WARMUP" --rss-runs 0 --out "$RES" || say "ab.py failed for the fleet"
+    echo "fleet: $dbs databases x $NS migrations" >>"$OUT/meta.txt"
+    for i in $(seq -w 1 "$dbs"); do
+        psql -X -q -d postgres -c "DROP DATABASE IF EXISTS strata_fleet_$i" >/dev/null || true
+    done
+}
+if [[ ${BENCH_ONLY_FLEET:-0} == 1 ]]; then
+    fleet_row
+    REPORT=${BENCH_REPORT:-$OUT/REPORT.md}
+    "$PY" "$HERE/report.py" render "$OUT" "$REPORT"
+    say "wrote $REPORT (the fleet row only)"
+    exit 0
+fi
 
 # pair MEASURE N TOOL [RUNS WARMUP]: TOOL alternated with floor-1rt
 pair() {
@@ -248,6 +292,8 @@ if [[ ${BENCH_PEERS_XL:-1} != 0 ]]; then
         clean "$t"
     done
 fi
+
+if [[ ${BENCH_FLEET:-0} == 1 ]]; then fleet_row; fi
 
 # ---------------------------------------------------------------------------
 # 5. report

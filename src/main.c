@@ -4,6 +4,7 @@
 #include "compat.h"
 #include "app.h"
 #include "cmd.h"
+#include "fleet.h"
 #include "util/util.h"
 #include "util/strbuf.h"
 #include "util/json.h"
@@ -52,7 +53,7 @@ enum {
 	G_DATABASE = 1, G_URL_ENV, G_ENV, G_CONFIG, G_ENV_FILE, G_SOURCE,
 	G_TABLE, G_LOCK_TIMEOUT, G_LOCK_WAIT, G_LOCK_RETRIES, G_WAIT,
 	G_POOLER, G_JSON, G_QUIET, G_VERBOSE, G_NO_COLOR, G_VERSION, G_HELP,
-	G_OUT_OF_ORDER,
+	G_OUT_OF_ORDER, G_FLEET,
 };
 
 struct gopt {
@@ -75,6 +76,12 @@ static const struct gopt gopts[] = {
 	{ "lock-retries", 0, 1, G_LOCK_RETRIES },
 	{ "wait", 0, 2, G_WAIT },
 	{ "pooler", 0, 0, G_POOLER },
+	{ "all-envs", 0, 0, G_FLEET },
+	{ "targets", 0, 1, G_FLEET },
+	{ "jobs", 'j', 1, G_FLEET },
+	{ "fail-fast", 0, 0, G_FLEET },
+	{ "schema", 0, 1, G_FLEET },
+	{ "all-schemas", 0, 0, G_FLEET },
 	{ "json", 0, 0, G_JSON },
 	{ "quiet", 'q', 0, G_QUIET },
 	{ "verbose", 'v', 0, G_VERBOSE },
@@ -191,10 +198,11 @@ static void scrub_argv(int argc, char **argv)
 
 /*
  * Pull the global options out of argv, wherever they stand; what remains
- * (the command and its own arguments) is compacted into argv.
+ * (the command and its own arguments) is compacted into argv. owner[i]
+ * is set to the long name of the option that argv[i] (as given) is part of.
  */
 static int parse_global(int *argcp, char **argv, struct app *app, bool *help,
-			bool *version)
+			bool *version, const char **owner)
 {
 	int argc = *argcp, out_i = 1;
 	struct config *c = &app->cfg;
@@ -203,6 +211,7 @@ static int parse_global(int *argcp, char **argv, struct app *app, bool *help,
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 		const struct gopt *g = NULL;
+		int first = i;
 
 		if (only_args || a[0] != '-' || !a[1] || (a[1] >= '0' && a[1] <= '9')) {
 			argv[out_i++] = argv[i];
@@ -254,6 +263,8 @@ static int parse_global(int *argcp, char **argv, struct app *app, bool *help,
 				return usage_error(NULL, "option '%s' needs a value", a);
 			val = argv[++i];
 		}
+		for (int k = first; k <= i; k++)
+			owner[k] = g->name;
 		switch (g->id) {
 		case G_DATABASE: free(c->opt_url); c->opt_url = xstrdup(val); break;
 		case G_URL_ENV: free(c->opt_url_env); c->opt_url_env = xstrdup(val); break;
@@ -285,6 +296,10 @@ static int parse_global(int *argcp, char **argv, struct app *app, bool *help,
 			break;
 		}
 		case G_POOLER: c->opt_pooler = 1; break;
+		case G_FLEET:
+			if (fleet_option(app, g->name, val))
+				return EXIT_USAGE;
+			break;
 		case G_JSON: out.json = true; break;
 		case G_QUIET: out.verbosity = -1; break;
 		case G_VERBOSE: out.verbosity++; break;
@@ -304,8 +319,11 @@ int main(int argc, char **argv)
 	struct app app;
 	const struct command *cmd = NULL;
 	bool help = false, version = false, usage = false;
-	char **orig_argv;
-	int ret, orig_argc;
+	/* the command line as given, for scrubbing and for a fleet */
+	int given_argc = argc;
+	char **given = xcalloc((size_t)argc + 1, sizeof(char *));
+	const char **owner = xcalloc((size_t)argc + 1, sizeof(char *));
+	int ret;
 
 	/* no core file can carry a password out of the process */
 	struct rlimit rl = { 0, 0 };
@@ -314,19 +332,13 @@ int main(int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	out_init();
 	config_init(&app.cfg);
-	/*
-	 * parse_global() takes the global options (-d URL) out of argv: the
-	 * scrubbing must see the argument list as the kernel shows it.
-	 */
-	orig_argc = argc;
-	orig_argv = xmalloc(sizeof(char *) * (size_t)(argc + 1));
-	memcpy(orig_argv, argv, sizeof(char *) * (size_t)(argc + 1));
-	ret = parse_global(&argc, argv, &app, &help, &version);
+	memcpy(given, argv, sizeof(char *) * (size_t)argc);
+	ret = parse_global(&argc, argv, &app, &help, &version, owner);
 	/* learn the password now, so it is scrubbed and never shown */
 	if (app.cfg.opt_url)
 		conninfo_note_secrets(app.cfg.opt_url);
-	scrub_argv(orig_argc, orig_argv);
-	free(orig_argv);
+	scrub_argv(given_argc, given);	/* -d's value too, not only what remains */
+	fleet_keep_argv(given_argc, given, owner);
 	if (ret) {
 		if (out.json)
 			json_error_doc(NULL);
@@ -376,10 +388,14 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	argv[1] = (char *)app.command;
-	ret = cmd->fn(argc - 1, argv + 1, &app);
+	if (fleet_wanted(&app))
+		ret = fleet_run(&app);
+	else
+		ret = cmd->fn(argc - 1, argv + 1, &app);
 	if (ret != EXIT_OK && ret != EXIT_PENDING && interrupted)
 		ret = exit_failure();
 	app_release(&app);
+	fleet_release();
 	err_reset();
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "error: cannot write to standard output: %s\n", strerror(errno));

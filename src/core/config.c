@@ -33,6 +33,10 @@ void config_release(struct config *c)
 	free(c->url_env);
 	free(c->cfg_url);
 	free(c->backups_dir);
+	free(c->opt_schema);
+	free(c->search_schema);
+	free(c->schemas);
+	free(c->schemas_query);
 	for (int i = 0; i < c->nr_env_names; i++)
 		free(c->env_names[i]);
 	free(c->env_names);
@@ -149,6 +153,7 @@ static const char *const ini_keys[] = {
 	"migrations", "table", "url", "url_env", "lock_timeout", "lock_wait",
 	"lock_retries", "out_of_order", "pooler", "wait", "env_file",
 	"seeds", "schema_file", "lint", "desired", "backups",
+	"schemas", "schemas_query",
 };
 _Static_assert(ARRAY_SIZE(ini_keys) <= 32, "struct ini_state holds 32 values per section");
 
@@ -285,6 +290,17 @@ bad:
 	return -1;
 }
 
+int parse_schema_name(const char *s, char **schema)
+{
+	/* "NAME.x" is a valid table name exactly when NAME is one schema */
+	char *probe = xasprintf("%s.x", s), *table = NULL;
+	int ret = parse_table_name(probe, schema, &table);
+
+	free(probe);
+	free(table);
+	return ret;
+}
+
 int config_resolve(struct config *c, bool *usage)
 {
 	struct ini_state st = { 0 };
@@ -375,6 +391,38 @@ int config_resolve(struct config *c, bool *usage)
 		ret = error("invalid history table name '%s'", v);
 		hint("use NAME or SCHEMA.NAME, at most 63 bytes each; quote with \"...\" for other characters");
 		goto out;
+	}
+
+	/*
+	 * Schema-per-tenant. --schema NAME: the migrations run with
+	 * search_path = NAME, and the history table lives in NAME too unless
+	 * --table (or table) names a schema of its own. The lists of schemas
+	 * are run by the fleet (fleet.c).
+	 */
+	if ((v = ini_val(&st, "schemas")))
+		c->schemas = xstrdup(v);
+	if ((v = ini_val(&st, "schemas_query")))
+		c->schemas_query = xstrdup(v);
+	if (c->opt_schema) {
+		const char *t = c->opt_table ? c->opt_table : ini_val(&st, "table");
+		bool quoted = false, qualified = false;
+		if (parse_schema_name(c->opt_schema, &c->search_schema)) {
+			err_set_kind("usage");
+			*usage = true;
+			ret = error("invalid schema name '%s'", c->opt_schema);
+			hint("use a name of at most 63 bytes; quote with \"...\" for other characters");
+			goto out;
+		}
+		for (; t && *t; t++) {
+			if (*t == '"')
+				quoted = !quoted;
+			else if (*t == '.' && !quoted)
+				qualified = true;
+		}
+		if (!qualified) {
+			free(c->schema);
+			c->schema = xstrdup(c->search_schema);
+		}
 	}
 
 	c->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
@@ -902,6 +950,20 @@ int conninfo_resolve(const struct config *c, struct conninfo *ci)
 			prev = getenv("PGOPTIONS");
 		opts = xasprintf("%s%s-c lock_timeout=%ldms -c client_connection_check_interval=1s",
 				 prev ? prev : "", prev && *prev ? " " : "", c->lock_timeout_ms);
+		if (c->search_schema) {
+			/* --schema: the session's default, so RESET ALL keeps it */
+			struct strbuf o = STRBUF_INIT, id = STRBUF_INIT;
+			strbuf_addf(&o, "%s -c search_path=", opts);
+			strbuf_add_ident(&id, c->search_schema);
+			for (const char *s = id.buf; *s; s++) {
+				if (*s == ' ' || *s == '\\')
+					strbuf_addch(&o, '\\');
+				strbuf_addch(&o, *s);
+			}
+			free(opts);
+			opts = strbuf_detach(&o, NULL);
+			strbuf_release(&id);
+		}
 		conninfo_set(ci, "options", opts, true);
 		free(opts);
 	}

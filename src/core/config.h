@@ -50,6 +50,12 @@ struct config {
 	char *backups_dir;	/* backups = DIR, or NULL */
 	char **env_names;	/* [env.*] sections seen, for messages */
 	int nr_env_names;
+
+	/* schema-per-tenant (see fleet.h) */
+	char *opt_schema;	/* --schema NAME, as given */
+	char *search_schema;	/* the schema migrations run in (search_path) */
+	char *schemas;		/* schemas = a,b,c */
+	char *schemas_query;	/* schemas_query = SELECT ... */
 };
 
 void config_init(struct config *c);
@@ -81,5 +87,7 @@ int dotenv_load(const char *path, bool must_exist);
 
 /* Split "schema.name" (quotes allowed) into its parts; -1 when invalid. */
 int parse_table_name(const char *s, char **schema, char **table);
+/* One schema name (quotes allowed, else lower-cased); -1 when invalid. */
+int parse_schema_name(const char *s, char **schema);
 
 #endif

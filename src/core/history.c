@@ -23,6 +23,13 @@ void history_create_sql(const struct config *c, struct strbuf *sb)
 		strbuf_add_ident(sb, c->schema);
 		strbuf_addstr(sb, ";\n");
 	}
+	/* --schema with the history elsewhere: the tenant's schema too */
+	if (c->search_schema && strcmp(c->search_schema, c->schema) &&
+	    strcmp(c->search_schema, "public")) {
+		strbuf_addstr(sb, "CREATE SCHEMA IF NOT EXISTS ");
+		strbuf_add_ident(sb, c->search_schema);
+		strbuf_addstr(sb, ";\n");
+	}
 	strbuf_addstr(sb, "CREATE TABLE IF NOT EXISTS ");
 	history_qname(c, sb);
 	strbuf_addstr(sb,

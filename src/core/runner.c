@@ -292,6 +292,15 @@ static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb
 			    c->lock_timeout_ms);
 		if (check)
 			strbuf_addstr(sb, ", pg_catalog.set_config('client_connection_check_interval', '1s', true)");
+		if (c->search_schema) {
+			/* --schema: no session default behind a pooler */
+			struct strbuf id = STRBUF_INIT;
+			strbuf_add_ident(&id, c->search_schema);
+			strbuf_addstr(sb, ", pg_catalog.set_config('search_path', ");
+			strbuf_add_literal(sb, id.buf);
+			strbuf_addstr(sb, ", true)");
+			strbuf_release(&id);
+		}
 		strbuf_addstr(sb, ";\n");
 	}
 	body = sb->len;

@@ -145,6 +145,22 @@ static void table_names(void **state)
 		"a234567890123456789012345678901234567890123456789012345678901234", &s, &t), -1);
 }
 
+/* --schema NAME and the schemas = list: one name, as a table name's part */
+static void schema_names(void **state)
+{
+	char *s;
+	(void)state;
+	assert_int_equal(parse_schema_name("Tenant_01", &s), 0);
+	assert_string_equal(s, "tenant_01");
+	free(s);
+	assert_int_equal(parse_schema_name("\"Tenant A.1\"", &s), 0);
+	assert_string_equal(s, "Tenant A.1");
+	free(s);
+	assert_int_equal(parse_schema_name("a.b", &s), -1);
+	assert_int_equal(parse_schema_name("a b", &s), -1);
+	assert_int_equal(parse_schema_name("", &s), -1);
+}
+
 static char *write_tmp(const char *text)
 {
 	char path[] = "/tmp/u-config-ini.XXXXXX";
@@ -293,6 +309,7 @@ int main(void)
 		cmocka_unit_test(dotenv),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(table_names),
+		cmocka_unit_test(schema_names),
 		cmocka_unit_test(ini_envs),
 		cmocka_unit_test(url_precedence),
 	};
