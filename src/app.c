@@ -126,6 +126,43 @@ static void warn_if_pooled(struct app *app, PGresult *r)
 }
 
 /*
+ * strata's settings travel as startup options. PgBouncer refuses them
+ * (db_connect_finish() notices), unless its ignore_startup_parameters
+ * lists "options": then they vanish silently, and lock_timeout is not the
+ * one strata asked for. Either way the session is pooled, and a session
+ * lock would not be safe: strata switches to its pooler mode.
+ */
+static bool settings_dropped(struct app *app, const char *lock_timeout)
+{
+	long ms;
+
+	if (parse_duration(lock_timeout, &ms) || ms == app->cfg.lock_timeout_ms)
+		return false;
+	warning("the session does not carry strata's settings (lock_timeout is %s, not %ld ms): a connection pooler that ignores startup options? strata runs as with --pooler",
+		lock_timeout, app->cfg.lock_timeout_ms);
+	hint("say --pooler (or pooler = transaction) to make this explicit");
+	app->cfg.pooler = true;
+	return true;
+}
+
+static int unlock_for_pooler(struct app *app, int k1, int k2)
+{
+	char sql[96];
+	struct pgerr e = { 0 };
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_advisory_unlock(%d, %d)", k1, k2);
+	r = db_query(&app->db, sql, &e);
+	if (!r) {
+		pgerr_report(&e, "cannot release the session lock taken through a pooler");
+		pgerr_release(&e);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/*
  * The migration lock is a session-level advisory lock on the connection
  * that does the work, so it dies with strata (a killed process cannot
  * leave it behind). It is polled with pg_try_advisory_lock outside any
@@ -139,7 +176,7 @@ static void warn_if_pooled(struct app *app, PGresult *r)
 int app_lock(struct app *app)
 {
 	int k1, k2;
-	char sql[128];
+	char sql[192];
 	double start = now_ms();
 	long sleep = 50;
 	bool said = false;
@@ -148,7 +185,8 @@ int app_lock(struct app *app)
 		return 0;
 	history_lock_key(&app->cfg, &k1, &k2);
 	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_try_advisory_lock(%d, %d), "
-		 "pg_catalog.inet_server_port()", k1, k2);
+		 "pg_catalog.inet_server_port(), pg_catalog.current_setting('lock_timeout')",
+		 k1, k2);
 	for (;;) {
 		struct pgerr e = { 0 };
 		PGresult *r = db_query(&app->db, sql, &e);
@@ -160,6 +198,10 @@ int app_lock(struct app *app)
 		}
 		got = !strcmp(PQgetvalue(r, 0, 0), "t");
 		warn_if_pooled(app, r);
+		if (settings_dropped(app, PQgetvalue(r, 0, 2))) {
+			PQclear(r);
+			return got ? unlock_for_pooler(app, k1, k2) : 0;
+		}
 		PQclear(r);
 		if (got)
 			break;

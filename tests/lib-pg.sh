@@ -195,7 +195,7 @@ pgbouncer_start() {
 	default_pool_size = 3
 	max_client_conn = 200
 	server_reset_query =
-	ignore_startup_parameters = extra_float_digits
+	ignore_startup_parameters = ${PGBOUNCER_IGNORE:-extra_float_digits}
 	logfile = $dir/pgbouncer.log
 	pidfile = $dir/pgbouncer.pid
 	admin_users = postgres
