@@ -753,6 +753,69 @@ static void add_copy_data(const struct step *st, size_t i, struct strbuf *sb)
 	strbuf_addstr(sb, "\\.");
 }
 
+/*
+ * A CREATE INDEX CONCURRENTLY that fails leaves its index behind, INVALID;
+ * run again, it would fail with "already exists". The INVALID index of
+ * that name on that table, if there is one, in quoted schema.name form.
+ */
+static char *invalid_leftover(struct app *app, const char *stmt)
+{
+	char *index, *table, *found = NULL;
+	const char *params[2];
+	struct pgerr e = { 0 };
+	PGresult *res;
+
+	if (sql_index_target(stmt, &index, &table))
+		return NULL;
+	params[0] = index;
+	params[1] = table;
+	res = db_query_params(&app->db,
+		"SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' "
+		"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) "
+		"FROM pg_catalog.pg_index i "
+		"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid "
+		"JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+		"WHERE NOT i.indisvalid AND c.relname OPERATOR(pg_catalog.=) $1 "
+		"AND i.indrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($2)",
+		2, params, &e);
+	if (res && PQntuples(res) == 1)
+		found = xstrdup(PQgetvalue(res, 0, 0));
+	if (res)
+		PQclear(res);
+	pgerr_release(&e);
+	free(index);
+	free(table);
+	return found;
+}
+
+/* Before resuming at a CREATE INDEX CONCURRENTLY: drop what its failure left. */
+static int drop_invalid_leftover(struct run *r, const char *stmt)
+{
+	char *left = invalid_leftover(r->app, stmt);
+	char *sql;
+	int ret;
+
+	if (!left)
+		return 0;
+	note("dropping the INVALID index %s that the failed run left, to build it again", left);
+	sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", left);
+	if (r->dry_run) {
+		dry_print(r, sql);
+		ret = 0;
+	} else {
+		struct pgerr e = { 0 };
+		bool failed;
+		db_run(&r->app->db, sql, &e, &failed, NULL, NULL, NULL);
+		if (failed)
+			pgerr_report(&e, "cannot drop the INVALID index left by the failed run");
+		pgerr_release(&e);
+		ret = failed ? -1 : 0;
+	}
+	free(sql);
+	free(left);
+	return ret;
+}
+
 static int run_stepwise(struct run *r, struct step *st)
 {
 	struct app *app = r->app;
@@ -764,7 +827,7 @@ static int run_stepwise(struct run *r, struct step *st)
 	/* write-ahead: the row says "stopped at statement k" until done */
 	if (st->down) {
 		update_row(r, st, &sb, "state = 'reverting', statements_done = 0, error = NULL");
-	} else if (st->start_at > 0) {
+	} else if (st->resuming) {
 		update_row(r, st, &sb, "state = 'partial', error = NULL");
 	} else {
 		strbuf_addstr(&sb, "INSERT INTO ");
@@ -800,8 +863,20 @@ static int run_stepwise(struct run *r, struct step *st)
 			dry_print(r, sb.buf);
 			continue;
 		}
+		if (st->resuming && i == (size_t)st->start_at && s->cls == STMT_NO_TX &&
+		    drop_invalid_leftover(r, text)) {
+			free(text);
+			goto out;
+		}
 		set_copy_data(app, st, i);
 		db_run(&app->db, text, &e, &failed, NULL, &pr, progress_label);
+		if (failed && s->cls == STMT_NO_TX && !e.conn_lost) {
+			char *left = invalid_leftover(app, text);
+			if (left)
+				note("the failed statement left the INVALID index %s behind; 'strata %s --resume' drops it before building it again",
+				     left, st->down ? "down" : "up");
+			free(left);
+		}
 		free(text);
 		if (failed) {
 			PGTransactionStatusType ts = PQtransactionStatus(app->db.conn);

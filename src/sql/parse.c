@@ -577,3 +577,47 @@ void parsed_release(struct parsed *p)
 	free(p->copies);
 	memset(p, 0, sizeof(*p));
 }
+
+/* Append 'name' as an identifier that regclass input reads back exactly. */
+static void add_quoted(struct strbuf *sb, const char *name)
+{
+	strbuf_addch(sb, '"');
+	for (const char *c = name; *c; c++) {
+		if (*c == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, *c);
+	}
+	strbuf_addch(sb, '"');
+}
+
+int sql_index_target(const char *stmt, char **index, char **table)
+{
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(stmt);
+	PgQuery__ParseResult *tree = NULL;
+	int ret = -1;
+
+	*index = *table = NULL;
+	if (!r.error)
+		tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
+						      (const uint8_t *)r.parse_tree.data);
+	if (tree && tree->n_stmts == 1 && tree->stmts[0]->stmt &&
+	    tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_INDEX_STMT) {
+		PgQuery__IndexStmt *is = tree->stmts[0]->stmt->index_stmt;
+		if (is->concurrent && is->idxname && is->idxname[0] && is->relation &&
+		    is->relation->relname) {
+			struct strbuf t = STRBUF_INIT;
+			if (is->relation->schemaname && is->relation->schemaname[0]) {
+				add_quoted(&t, is->relation->schemaname);
+				strbuf_addch(&t, '.');
+			}
+			add_quoted(&t, is->relation->relname);
+			*table = strbuf_detach(&t, NULL);
+			*index = xstrdup(is->idxname);
+			ret = 0;
+		}
+	}
+	if (tree)
+		pg_query__parse_result__free_unpacked(tree, NULL);
+	pg_query_free_protobuf_parse_result(r);
+	return ret;
+}

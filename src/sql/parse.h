@@ -89,6 +89,13 @@ bool sql_copy_error_offset(const char *text, const struct parsed *p,
 /* Skip whitespace and comments (nested block comments too) from 'off'. */
 size_t sql_skip_space(const char *text, size_t len, size_t off);
 
+/*
+ * For one CREATE INDEX CONCURRENTLY statement with an index name: the name
+ * (*index) and its table as regclass input (*table, quoted, with its schema
+ * when given). 0, or -1 for any other statement. The caller frees both.
+ */
+int sql_index_target(const char *stmt, char **index, char **table);
+
 /* Byte offset of the 'pos'th (1-based) character of UTF-8 'text'. */
 size_t sql_char_to_byte(const char *text, size_t len, int pos);
 

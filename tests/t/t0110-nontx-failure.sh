@@ -133,4 +133,28 @@ test_expect_success 'resolve with a bad state word is a usage error' '
 	test_expect_code 2 strata -d "$DB" resolve 5 sideways >out 2>err
 '
 
+test_expect_success 'setup: a unique index built concurrently over duplicate values' '
+	pg_createdb cic &&
+	CDB=$(pg_url cic) &&
+	mkdir m3 &&
+	printf "CREATE TABLE dup (v int);\nINSERT INTO dup VALUES (1), (1), (2);\n" >m3/1_dup.sql &&
+	cat >m3/2_unique.sql <<-\SQL
+	CREATE UNIQUE INDEX CONCURRENTLY "Dup u" ON dup (v);
+	SQL
+'
+
+test_expect_success 'the failed CREATE INDEX CONCURRENTLY is reported with the INVALID index it left' '
+	test_expect_code 1 strata -d "$CDB" -s m3 up >out 2>err &&
+	test_grep -F "INVALID index public.\"Dup u\"" err &&
+	test "$(pg_sql cic "SELECT indisvalid FROM pg_index WHERE indexrelid = \$\$public.\"Dup u\"\$\$::regclass")" = f
+'
+
+test_expect_success 'after fixing the data, up --resume drops the INVALID index and builds it again' '
+	pg_sql cic "DELETE FROM dup WHERE ctid = (SELECT max(ctid) FROM dup WHERE v = 1)" &&
+	strata -d "$CDB" -s m3 up --resume >out 2>err &&
+	test_grep -F "dropping the INVALID index" err &&
+	test "$(pg_sql cic "SELECT indisvalid FROM pg_index WHERE indexrelid = \$\$public.\"Dup u\"\$\$::regclass")" = t &&
+	test "$(pg_sql cic "SELECT state FROM public.strata_migrations WHERE version = \$\$2\$\$")" = applied
+'
+
 test_done
