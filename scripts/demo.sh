@@ -34,6 +34,7 @@ run() {
 
 run status
 run up
+run seed
 run new add_user_avatar
 f=$(ls migrations/*_add_user_avatar.up.sql)
 echo "ALTER TABLE users ADD COLUMN avatar text;" >>"$f"
