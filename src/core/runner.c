@@ -176,7 +176,7 @@ static void step_from_plan(const struct plan_step *ps, struct step *st)
 		st->checksum[2 * i] = "0123456789abcdef"[ps->sum[i] >> 4];
 		st->checksum[2 * i + 1] = "0123456789abcdef"[ps->sum[i] & 15];
 	}
-	st->checksum[64] = '\0';
+	st->checksum[2 * sizeof(ps->sum)] = '\0';
 }
 
 /*
@@ -193,7 +193,7 @@ static int step_load(struct app *app, struct step *st)
 		return 0;
 	if (load_text(app, st))
 		return -1;
-	if (mode == RUN_TX && !strcmp(st->s.checksum, st->checksum) &&
+	if (mode == RUN_TX && !strncmp(st->s.checksum, st->checksum, 2 * PLAN_SUM_BYTES) &&
 	    !sql_may_have_copy(st->s.text, st->s.len))
 		return 0;
 	if (classify_step(app, st))

@@ -26,6 +26,8 @@ enum run_mode {
 	RUN_OWN_TX,	/* the file's own BEGIN/COMMIT, statement by statement */
 };
 
+#define PLAN_SUM_BYTES 8
+
 /*
  * One step of a plan, as small as it can be: a plan holds every step at
  * once (10 000 of them for a fresh database), and the script is read
@@ -33,7 +35,12 @@ enum run_mode {
  */
 struct plan_step {
 	struct migration *m;
-	unsigned char sum[32];	/* SHA-256 of the script as checked */
+	/*
+	 * The first 8 bytes of the SHA-256 of the script as checked: enough
+	 * to notice a file edited while strata runs (the history gets the
+	 * whole checksum of what actually ran), at 24 bytes less a step.
+	 */
+	unsigned char sum[PLAN_SUM_BYTES];
 	int start_at;		/* first statement to run (resume) */
 	unsigned char mode;	/* enum run_mode */
 	bool down;
