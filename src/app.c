@@ -129,37 +129,16 @@ static void warn_if_pooled(struct app *app, PGresult *r)
  * strata's settings travel as startup options. PgBouncer refuses them
  * (db_connect_finish() notices), unless its ignore_startup_parameters
  * lists "options": then they vanish silently, and lock_timeout is not the
- * one strata asked for. Either way the session is pooled, and a session
- * lock would not be safe: strata switches to its pooler mode.
+ * one strata asked for (app_lock() looks before it tries the lock). Either
+ * way the session is pooled, and a session lock would not be safe: strata
+ * switches to its pooler mode.
  */
-static bool settings_dropped(struct app *app, const char *lock_timeout)
+static void settings_dropped(struct app *app, const char *lock_timeout)
 {
-	long ms;
-
-	if (parse_duration(lock_timeout, &ms) || ms == app->cfg.lock_timeout_ms)
-		return false;
 	warning("the session does not carry strata's settings (lock_timeout is %s, not %ld ms): a connection pooler that ignores startup options? strata runs as with --pooler",
 		lock_timeout, app->cfg.lock_timeout_ms);
 	hint("say --pooler (or pooler = transaction) to make this explicit");
 	app->cfg.pooler = true;
-	return true;
-}
-
-static int unlock_for_pooler(struct app *app, int k1, int k2)
-{
-	char sql[96];
-	struct pgerr e = { 0 };
-	PGresult *r;
-
-	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_advisory_unlock(%d, %d)", k1, k2);
-	r = db_query(&app->db, sql, &e);
-	if (!r) {
-		pgerr_report(&e, "cannot release the session lock taken through a pooler");
-		pgerr_release(&e);
-		return -1;
-	}
-	PQclear(r);
-	return 0;
 }
 
 /*
@@ -176,7 +155,7 @@ static int unlock_for_pooler(struct app *app, int k1, int k2)
 int app_lock(struct app *app)
 {
 	int k1, k2;
-	char sql[192];
+	char sql[384];
 	double start = now_ms();
 	long sleep = 50;
 	bool said = false;
@@ -184,9 +163,16 @@ int app_lock(struct app *app)
 	if (app->cfg.pooler || app->locked)
 		return 0;
 	history_lock_key(&app->cfg, &k1, &k2);
-	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_try_advisory_lock(%d, %d), "
+	/*
+	 * The lock is only tried when the session carries strata's settings:
+	 * through a pooler that dropped them it would land on a pooled server
+	 * connection, and the unlock on another one.
+	 */
+	snprintf(sql, sizeof(sql), "SELECT CASE WHEN pg_catalog.current_setting('lock_timeout')::pg_catalog.interval "
+		 "OPERATOR(pg_catalog.=) '%ld milliseconds'::pg_catalog.interval "
+		 "THEN pg_catalog.pg_try_advisory_lock(%d, %d) END, "
 		 "pg_catalog.inet_server_port(), pg_catalog.current_setting('lock_timeout')",
-		 k1, k2);
+		 app->cfg.lock_timeout_ms, k1, k2);
 	for (;;) {
 		struct pgerr e = { 0 };
 		PGresult *r = db_query(&app->db, sql, &e);
@@ -198,9 +184,10 @@ int app_lock(struct app *app)
 		}
 		got = !strcmp(PQgetvalue(r, 0, 0), "t");
 		warn_if_pooled(app, r);
-		if (settings_dropped(app, PQgetvalue(r, 0, 2))) {
+		if (PQgetisnull(r, 0, 0)) {
+			settings_dropped(app, PQgetvalue(r, 0, 2));
 			PQclear(r);
-			return got ? unlock_for_pooler(app, k1, k2) : 0;
+			return 0;
 		}
 		PQclear(r);
 		if (got)
