@@ -28,7 +28,7 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c17 -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LIBS    = -lpg_query $(PKG_LIBS)
 
-SRC := $(wildcard src/*.c src/util/*.c src/core/*.c src/db/*.c src/sql/*.c src/cmd/*.c)
+SRC := $(wildcard src/*.c src/util/*.c src/core/*.c src/db/*.c src/sql/*.c src/schema/*.c src/cmd/*.c)
 OBJ := $(SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 
