@@ -147,21 +147,25 @@ static const char q_sequences[] =
 	"  AND d.objid" EQ "c.oid AND d.deptype" EQ "'i')";
 
 /*
- * Functions come in two groups: most go before the tables (a column
- * default or a generated column may call them), those whose signature or
- * SQL-standard body names a table or a table's row type go after them.
- * Function bodies are not checked on load (the dump says
- * check_function_bodies = false), so a body may name what comes later.
+ * Functions come in three groups. Most go before the tables (a column
+ * default or a generated column may call them); those whose signature or
+ * SQL-standard body names a table (or its row type, or a sequence) go
+ * after the tables; those that name a view, after the views. Other
+ * function bodies are not checked on load (the dump says
+ * check_function_bodies = false), so they may name what comes later.
  */
+#define FUNCTION_USES(relkind_test) \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class dr ON dr.oid" EQ \
+	" CASE WHEN d.refclassid" EQ REGCLASS("pg_class") " THEN d.refobjid" \
+	"  ELSE (SELECT rt.typrelid FROM pg_catalog.pg_type rt WHERE d.refclassid" EQ REGCLASS("pg_type") \
+	"   AND rt.oid" EQ "d.refobjid) END" \
+	" WHERE d.classid" EQ REGCLASS("pg_proc") " AND d.objid" EQ "p.oid AND " relkind_test ")"
+
 static const char q_functions[] =
 	"SELECT CASE WHEN p.prokind" EQ "'p' THEN 'procedure' ELSE 'function' END, n.nspname,"
 	" pg_catalog.format('%s(%s)', p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)), NULL,"
-	" CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid" EQ REGCLASS("pg_proc")
-	"   AND d.objid" EQ "p.oid AND (d.refclassid" EQ REGCLASS("pg_class")
-	"   OR (d.refclassid" EQ REGCLASS("pg_type") " AND EXISTS (SELECT 1 FROM pg_catalog.pg_type rt"
-	"    JOIN pg_catalog.pg_class rr ON rr.oid" EQ "rt.typrelid"
-	"    WHERE rt.oid" EQ "d.refobjid AND rr.relkind" NE "'c'))))"
-	"  THEN 7 ELSE 5 END, 0,"
+	" CASE WHEN " FUNCTION_USES("(dr.relkind" EQ "'v' OR dr.relkind" EQ "'m')") " THEN 9"
+	"  WHEN " FUNCTION_USES("dr.relkind" NE "'c'") " THEN 7 ELSE 5 END, 0,"
 	" pg_catalog.format('%s;', pg_catalog.rtrim(pg_catalog.pg_get_functiondef(p.oid), E'\\n'))"
 	" FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid" EQ "p.pronamespace"
 	" WHERE (p.prokind" EQ "'f' OR p.prokind" EQ "'p') AND " USER_NS("n")
@@ -282,7 +286,7 @@ static const char q_views[] =
  * partitions' indexes, which that creates.
  */
 static const char q_indexes[] =
-	"SELECT 'index', n.nspname, ic.relname, tc.relname, 9, 0,"
+	"SELECT 'index', n.nspname, ic.relname, tc.relname, 10, 0,"
 	" pg_catalog.format('%s;', CASE WHEN tc.relkind" EQ "'p'"
 	"  THEN pg_catalog.regexp_replace(pg_catalog.pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')"
 	"  ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END)"
@@ -301,7 +305,7 @@ static const char q_indexes[] =
  * brings back; without ONLY, the parent's reaches its children again.
  */
 static const char q_constraints[] =
-	"SELECT 'constraint', n.nspname, k.conname, c.relname, 10,"
+	"SELECT 'constraint', n.nspname, k.conname, c.relname, 11,"
 	" CASE WHEN k.contype" EQ "'f' THEN 1 ELSE 0 END,"
 	" pg_catalog.format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s;', n.nspname, c.relname, k.conname,"
 	"  pg_catalog.pg_get_constraintdef(k.oid))"
@@ -316,7 +320,7 @@ static const char q_constraints[] =
  * copies: tgparentid, PostgreSQL 13+), with their enabled state.
  */
 static const char q_triggers[] =
-	"SELECT 'trigger', n.nspname, t.tgname, c.relname, 11, 0,"
+	"SELECT 'trigger', n.nspname, t.tgname, c.relname, 12, 0,"
 	" pg_catalog.format('%s;%s', pg_catalog.pg_get_triggerdef(t.oid, false),"
 	"  CASE WHEN t.tgenabled" EQ "'D' THEN pg_catalog.format(E'\\nALTER TABLE %I.%I DISABLE TRIGGER %I;', n.nspname, c.relname, t.tgname)"
 	"  WHEN t.tgenabled" EQ "'R' THEN pg_catalog.format(E'\\nALTER TABLE %I.%I ENABLE REPLICA TRIGGER %I;', n.nspname, c.relname, t.tgname)"
@@ -331,7 +335,7 @@ static const char q_triggers[] =
  * object is its target ("COLUMN public.users.email").
  */
 #define COMMENT_SELECT(schema, target) \
-	"SELECT 'comment', " schema ", " target ", NULL, 12, 0," \
+	"SELECT 'comment', " schema ", " target ", NULL, 13, 0," \
 	" pg_catalog.format('COMMENT ON %s IS %L;', " target ", d.description)"
 
 #define REL_WORD(c) \
@@ -479,7 +483,6 @@ int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 
 	memset(m, 0, sizeof(*m));
 	if (db->server_version < 130000) {
-		err_set_kind("version");
 		return error("reading the schema needs PostgreSQL 13 or later; the server is %d.%d",
 			     db->server_version / 10000, db->server_version % 10000 / 100);
 	}
