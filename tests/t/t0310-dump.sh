@@ -42,12 +42,18 @@ test_expect_success 'the order loads: what an object uses comes before it' '
 	test "$(line "^-- table app.users$")" -lt "$(line "^-- function app.active_users()")" &&
 	test "$(line "^-- table app.events$")" -lt "$(line "^-- table app.events_2026_login$")" &&
 	test "$(line "^-- view app.user_names$")" -lt "$(line "^-- view app.a_nicks$")" &&
+	test "$(line "^-- view app.a_nicks$")" -lt "$(line "^-- function app.nick_rows()")" &&
 	test "$(line "^-- constraint app.users_pkey")" -lt "$(line "^-- constraint app.posts_editor_fk")"
 '
 
 test_expect_success 'two dumps of the same schema are the same bytes' '
 	strata -d "$(pg_url sink)" dump >two.sql 2>err &&
 	test_cmp one.sql two.sql
+'
+
+test_expect_success 'the session'"'"'s search_path changes nothing (--schema)' '
+	strata -d "$(pg_url sink)" --schema app dump >in-app.sql 2>err &&
+	test_cmp one.sql in-app.sql
 '
 
 test_expect_success 'dump -o writes the same text to a file, and says so' '
