@@ -129,6 +129,11 @@ int cmd_dump(int argc, char **argv, struct app *app)
 			break;
 		}
 	}
+	/* without -o, the config's schema_file; "-o -" is stdout */
+	if (!output)
+		output = app->cfg.schema_file;
+	else if (!strcmp(output, "-"))
+		output = NULL;
 	if (app_connect(app) || schema_read(&app->db, &app->cfg, &m))
 		return cmd_fail(app, EXIT_FAIL);
 	schema_to_sql(&m, &sql);

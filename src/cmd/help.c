@@ -96,7 +96,8 @@ static const struct help_entry helps[] = {
 	  "EXTENSION stays), strata's history and scripts tables.\n"
 	  "Needs PostgreSQL 13 or later.\n\n"
 	  "  -o, --output FILE   write to FILE (all or nothing: a temporary file\n"
-	  "                      renamed over it) instead of stdout\n" },
+	  "                      renamed over it) instead of stdout; without -o,\n"
+	  "                      the config's schema_file when set; -o - is stdout\n" },
 	{ "stamp", "record migrations as applied without running them",
 	  "usage: strata stamp TARGET [--dry-run]\n\n"
 	  "Records every migration up to TARGET (head, a version, +N) as applied,\n"

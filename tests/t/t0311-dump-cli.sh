@@ -52,6 +52,17 @@ test_expect_success 'dump -o over a file replaces it whole' '
 	test_cmp fresh.sql keep.sql
 '
 
+test_expect_success 'schema_file in strata.ini: dump writes there; -o - still prints' '
+	mkdir -p db &&
+	printf "[strata]\nschema_file = db/schema.sql\n" >strata.ini &&
+	strata -d "$DB" dump >out 2>err &&
+	test_grep "db/schema.sql" out &&
+	test_grep "^CREATE TABLE public.t " db/schema.sql &&
+	strata -d "$DB" dump -o - >printed.sql 2>err &&
+	test_cmp db/schema.sql printed.sql &&
+	rm strata.ini
+'
+
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 strata -d "$DB" dump extra >out 2>err &&
 	test_grep "extra" err &&
