@@ -40,7 +40,7 @@ test_expect_success 'the order loads: what an object uses comes before it' '
 	line() { grep -n -m1 -e "$1" one.sql | cut -d: -f1; } &&
 	test "$(line "^-- function app.next_ticket()")" -lt "$(line "^-- table app.users$")" &&
 	test "$(line "^-- table app.users$")" -lt "$(line "^-- function app.active_users()")" &&
-	test "$(line "^-- table app.events$")" -lt "$(line "^-- table app.events_2026_login$")" &&
+	test "$(line "^-- table app.events$")" -lt "$(line "^-- table app.events_2026_h1$")" &&
 	test "$(line "^-- view app.user_names$")" -lt "$(line "^-- view app.a_nicks$")" &&
 	test "$(line "^-- view app.a_nicks$")" -lt "$(line "^-- function app.nick_rows()")" &&
 	test "$(line "^-- constraint app.users_pkey")" -lt "$(line "^-- constraint app.posts_editor_fk")"
