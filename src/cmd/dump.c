@@ -63,19 +63,22 @@ static int write_atomically(const char *path, const struct strbuf *text)
 			break;
 		done += (size_t)n;
 	}
-	err_set_kind("files");
-	if (done < text->len || fsync(fd))
+	if (done < text->len || fsync(fd)) {
+		err_set_kind("files");
 		error("cannot write '%s': %s", partial, strerror(errno));
-	else if (close(fd) == 0 && (fd = -1, rename(partial, path) == 0))
-		ret = 0;
-	else
-		error("cannot write '%s': %s", path, strerror(errno));
-	if (fd >= 0)
 		close(fd);
+	} else if (close(fd)) {
+		err_set_kind("files");
+		error("cannot write '%s': %s", partial, strerror(errno));
+	} else if (rename(partial, path)) {
+		err_set_kind("files");
+		error("cannot rename '%s' to '%s': %s", partial, path, strerror(errno));
+	} else {
+		sync_folder_of(path);
+		ret = 0;
+	}
 	if (ret)
 		unlink(partial);
-	else
-		sync_folder_of(path);
 	free(partial);
 	return ret;
 }
