@@ -40,6 +40,14 @@
 	"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend ext WHERE ext.classid" EQ \
 	REGCLASS(cat) " AND ext.objid" EQ oid " AND ext.deptype" EQ "'e')"
 
+/*
+ * Made by the server as part of another object (a range type's
+ * constructor functions): that object brings it back.
+ */
+#define NOT_INTERNAL(cat, oid) \
+	"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend inr WHERE inr.classid" EQ \
+	REGCLASS(cat) " AND inr.objid" EQ oid " AND inr.deptype" EQ "'i')"
+
 /* Not strata's history table or its scripts table (@OWN@: their oids). */
 #define NOT_OWN(oid) "NOT (" oid EQ "ANY (@OWN@))"
 
@@ -169,7 +177,7 @@ static const char q_functions[] =
 	" pg_catalog.format('%s;', pg_catalog.rtrim(pg_catalog.pg_get_functiondef(p.oid), E'\\n'))"
 	" FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid" EQ "p.pronamespace"
 	" WHERE (p.prokind" EQ "'f' OR p.prokind" EQ "'p') AND " USER_NS("n")
-	" AND " NOT_EXT("pg_proc", "p.oid");
+	" AND " NOT_EXT("pg_proc", "p.oid") " AND " NOT_INTERNAL("pg_proc", "p.oid");
 
 /*
  * Tables: depth is the number of generations of parents (inheritance or
@@ -383,7 +391,7 @@ static const char q_comments_functions[] =
 	" ON d.classoid" EQ REGCLASS("pg_proc") " AND d.objoid" EQ "p.oid"
 	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "p.pronamespace"
 	" WHERE (p.prokind" EQ "'f' OR p.prokind" EQ "'p') AND " USER_NS("n")
-	" AND " NOT_EXT("pg_proc", "p.oid");
+	" AND " NOT_EXT("pg_proc", "p.oid") " AND " NOT_INTERNAL("pg_proc", "p.oid");
 
 static const char q_comments_constraints[] =
 	COMMENT_SELECT("n.nspname",
@@ -415,19 +423,22 @@ static const char *const queries[] = {
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* The oids of strata's own tables, as an SQL array (0 for a missing one). */
+/*
+ * The oids of strata's own tables as an SQL array, without the missing
+ * ones (a 0 or NULL in it would match, or void, every comparison).
+ */
 static void own_tables_sql(const struct config *cfg, struct strbuf *sb)
 {
 	struct strbuf name = STRBUF_INIT;
 
-	strbuf_addstr(sb, "ARRAY[COALESCE(pg_catalog.to_regclass(");
+	strbuf_addstr(sb, "ARRAY(SELECT own.o::pg_catalog.oid FROM (VALUES (pg_catalog.to_regclass(");
 	history_qname(cfg, &name);
 	strbuf_add_literal(sb, name.buf);
-	strbuf_addstr(sb, ")::pg_catalog.oid, 0), COALESCE(pg_catalog.to_regclass(");
+	strbuf_addstr(sb, ")), (pg_catalog.to_regclass(");
 	strbuf_reset(&name);
 	scripts_qname(cfg, &name);
 	strbuf_add_literal(sb, name.buf);
-	strbuf_addstr(sb, ")::pg_catalog.oid, 0)]");
+	strbuf_addstr(sb, "))) AS own(o) WHERE own.o IS NOT NULL)");
 	strbuf_release(&name);
 }
 

@@ -67,13 +67,15 @@ test_expect_success 'nothing of the time or the server version is in it' '
 	! grep -E "20[0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9]|PostgreSQL [0-9]|Dumped" one.sql
 '
 
-test_expect_success 'objects of an extension are left out, its CREATE EXTENSION is not' '
+test_expect_success 'objects of an extension or of a range type are left out, CREATE EXTENSION is not' '
 	test_grep "^CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;$" one.sql &&
 	test_grep "^CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA app;$" one.sql &&
 	! grep -i "FUNCTION public.gen_random_bytes" one.sql &&
 	! grep -i "FUNCTION public.crypt" one.sql &&
 	! grep -i "FUNCTION app.citext" one.sql &&
-	! grep "EXTENSION IF NOT EXISTS plpgsql" one.sql
+	! grep "EXTENSION IF NOT EXISTS plpgsql" one.sql &&
+	! grep "FUNCTION app.float_range(" one.sql &&
+	! grep "FUNCTION app.float_multirange(" one.sql
 '
 
 test_expect_success 'the dump loads into an empty database and dumps back the same' '
@@ -111,20 +113,30 @@ test_expect_success 'strata'"'"'s own tables are not in the dump' '
 	! grep strata_migrations after-up.sql
 '
 
-test_expect_success 'the example project: dump, load, dump again is the same' '
+# The server deparses "varchar_col IN ('a', 'b')" as a comparison with an
+# array cast to text[]; loaded back, that text parses into a different (and
+# equivalent) tree, which deparses differently: pg_dump has the same
+# difference. From the first reload on, the dump is a fixed point.
+test_expect_success 'the example project: dump, load, dump again is the same from the first reload on' '
 	pg_createdb minegnk &&
 	cp -r "$TEST_ROOT/examples/minegnk" example &&
 	(cd example && strata -d "$(pg_url minegnk)" up) >out 2>err &&
-	strata -d "$(pg_url minegnk)" dump >minegnk.sql 2>err &&
-	test_grep "^-- table public.users$" minegnk.sql &&
-	! grep strata_migrations minegnk.sql &&
-	pg_createdb minegnk_copy &&
-	load minegnk_copy minegnk.sql &&
-	strata -d "$(pg_url minegnk_copy)" dump >minegnk-copy.sql 2>err &&
-	test_cmp minegnk.sql minegnk-copy.sql &&
-	schema_of minegnk -T public.strata_migrations -T public.strata_migrations_scripts >m.pgdump &&
-	schema_of minegnk_copy >mc.pgdump &&
-	test_cmp m.pgdump mc.pgdump
+	strata -d "$(pg_url minegnk)" dump >gen1.sql 2>err &&
+	test_grep "^-- table public.users$" gen1.sql &&
+	! grep strata_migrations gen1.sql &&
+	pg_createdb minegnk2 &&
+	load minegnk2 gen1.sql &&
+	strata -d "$(pg_url minegnk2)" dump >gen2.sql 2>err &&
+	pg_createdb minegnk3 &&
+	load minegnk3 gen2.sql &&
+	strata -d "$(pg_url minegnk3)" dump >gen3.sql 2>err &&
+	test_cmp gen2.sql gen3.sql &&
+	{ diff gen1.sql gen2.sql || :; } | grep "^[<>]" >changed &&
+	test_line_count = 4 changed &&
+	! grep -v "^[<>] ALTER TABLE public\.[a-z_]* ADD CONSTRAINT chk_[a-z_]* CHECK (((.*)::text = ANY (" changed &&
+	schema_of minegnk2 >m2.pgdump &&
+	schema_of minegnk3 >m3.pgdump &&
+	test_cmp m2.pgdump m3.pgdump
 '
 
 test_expect_success 'an empty database dumps to the header alone, and loads' '
