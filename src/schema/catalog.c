@@ -13,6 +13,12 @@
  * OPERATOR(pg_catalog.=), and the transaction runs with an empty
  * search_path, so neither a user's objects nor the session's settings can
  * change what is read or how names are printed.
+ *
+ * Versions: the queries use only catalog columns that PostgreSQL 13 to 17
+ * all have (pg_trigger.tgparentid, new in 13, sets the floor), and filter
+ * out what the newer ones add: multirange types and their constructors
+ * (14+, internal dependencies of their range), the NOT NULL rows of
+ * domains in pg_constraint (17, contype 'n', never selected).
  */
 #include "../compat.h"
 #include "catalog.h"
