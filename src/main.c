@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "show", cmd_status, "status" },
 	{ "current", cmd_current, NULL },
 	{ "history", cmd_history, NULL },
+	{ "dump", cmd_dump, NULL },
 	{ "stamp", cmd_stamp, NULL },
 	{ "adopt", cmd_adopt, NULL },
 	{ "validate", cmd_validate, NULL },

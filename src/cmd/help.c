@@ -84,6 +84,20 @@ static const struct help_entry helps[] = {
 	  "usage: strata history [-v]\n\n"
 	  "The applied migrations, oldest first, with when and how long; -v adds\n"
 	  "each migration's SQL (from its file).\n" },
+	{ "dump", "print the database's schema as SQL, from the catalog",
+	  "usage: strata dump [-o FILE]\n\n"
+	  "Reads the schema from the catalog (one read-only transaction) and\n"
+	  "prints it as SQL that rebuilds it in an empty database (psql -1 -f):\n"
+	  "schemas, extensions, types, sequences, functions, tables, views,\n"
+	  "indexes, constraints, triggers and comments, each under a\n"
+	  "'-- KIND NAME' line, in an order that loads. The output is the same\n"
+	  "bytes for the same schema: no timestamps, no server version. Left out:\n"
+	  "data, privileges and owners, objects an extension owns (its CREATE\n"
+	  "EXTENSION stays), strata's history and scripts tables.\n"
+	  "Needs PostgreSQL 13 or later.\n\n"
+	  "  -o, --output FILE   write to FILE (all or nothing: a temporary file\n"
+	  "                      renamed over it) instead of stdout; without -o,\n"
+	  "                      the config's schema_file when set; -o - is stdout\n" },
 	{ "stamp", "record migrations as applied without running them",
 	  "usage: strata stamp TARGET [--dry-run]\n\n"
 	  "Records every migration up to TARGET (head, a version, +N) as applied,\n"

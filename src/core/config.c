@@ -33,6 +33,7 @@ void config_release(struct config *c)
 	free(c->url_env);
 	free(c->cfg_url);
 	free(c->backups_dir);
+	free(c->schema_file);
 	free(c->opt_schema);
 	free(c->search_schema);
 	free(c->schemas);
@@ -498,6 +499,9 @@ int config_resolve(struct config *c, bool *usage)
 	/* where 'strata backup' and --backup write (NULL: the working directory) */
 	v = ini_val(&st, "backups");
 	c->backups_dir = v && *v ? xstrdup(v) : NULL;
+	/* where 'strata dump' writes without -o (NULL: stdout) */
+	v = ini_val(&st, "schema_file");
+	c->schema_file = v && *v ? xstrdup(v) : NULL;
 	if (c->cfg_url)	/* a URL in a file in the repository: never print it */
 		conninfo_note_secrets(c->cfg_url);
 out:

@@ -48,6 +48,7 @@ struct config {
 	char *url_env;
 	char *cfg_url;		/* url = ... from the config file */
 	char *backups_dir;	/* backups = DIR, or NULL */
+	char *schema_file;	/* schema_file = FILE ('dump'), or NULL */
 	char **env_names;	/* [env.*] sections seen, for messages */
 	int nr_env_names;
 

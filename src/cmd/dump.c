@@ -1,0 +1,156 @@
+/*
+ * dump.c - the database's schema as a deterministic SQL script, read from
+ * the catalog (src/schema/): the same schema always gives the same bytes,
+ * and the script rebuilds it in an empty database. Read-only: takes no
+ * lock, creates nothing.
+ */
+#include "../compat.h"
+#include "../cmd.h"
+#include "../app.h"
+#include "../schema/catalog.h"
+#include "../util/util.h"
+#include "../util/strbuf.h"
+#include "../util/json.h"
+#include "../util/out.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+enum { O_OUTPUT = 1 };
+
+static const struct cmd_opt opts[] = {
+	{ "output", 'o', true, O_OUTPUT },
+	{ NULL, 0, false, 0 },
+};
+
+/* Make the rename durable: sync the folder that holds 'path'. */
+static void sync_folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/*
+ * Write 'text' to 'path' all or nothing: into "<path>.partial", synced,
+ * then renamed over 'path', so a reader (or a failure half-way) never
+ * sees half a schema. 0, or -1 after error() (the partial file removed).
+ */
+static int write_atomically(const char *path, const struct strbuf *text)
+{
+	char *partial = xasprintf("%s.partial", path);
+	size_t done = 0;
+	int fd, ret = -1;
+
+	fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_set_kind("files");
+		error("cannot create '%s': %s", partial, strerror(errno));
+		free(partial);
+		return -1;
+	}
+	while (done < text->len) {
+		ssize_t n = write(fd, text->buf + done, text->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done < text->len || fsync(fd)) {
+		err_set_kind("files");
+		error("cannot write '%s': %s", partial, strerror(errno));
+		close(fd);
+	} else if (close(fd)) {
+		err_set_kind("files");
+		error("cannot write '%s': %s", partial, strerror(errno));
+	} else if (rename(partial, path)) {
+		err_set_kind("files");
+		error("cannot rename '%s' to '%s': %s", partial, path, strerror(errno));
+	} else {
+		sync_folder_of(path);
+		ret = 0;
+	}
+	if (ret)
+		unlink(partial);
+	free(partial);
+	return ret;
+}
+
+static void print_json(struct app *app, const struct schema_model *m,
+		       const char *output, const struct strbuf *sql)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json j;
+
+	json_init(&j, &sb);
+	json_obj_begin(&j);
+	json_kstr(&j, "command", "dump");
+	json_kstr(&j, "database", PQdb(app->db.conn));
+	json_kstr(&j, "url", app->ci.display);
+	json_kstr(&j, "file", output);
+	json_key(&j, "objects");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < m->nr; i++) {
+		json_obj_begin(&j);
+		json_kstr(&j, "kind", m->obj[i].kind);
+		json_kstr(&j, "schema", m->obj[i].schema);
+		json_kstr(&j, "name", m->obj[i].name);
+		json_kstr(&j, "table", m->obj[i].table);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_kstr(&j, "sql", output ? NULL : sql->buf);
+	json_kbool(&j, "ok", true);
+	json_obj_end(&j);
+	out_json(&sb);
+	strbuf_release(&sb);
+}
+
+int cmd_dump(int argc, char **argv, struct app *app)
+{
+	struct opt_iter it = { argc, argv, 0, false };
+	const char *arg, *output = NULL;
+	struct schema_model m;
+	struct strbuf sql = STRBUF_INIT;
+	int o, ret = EXIT_OK;
+
+	while ((o = opt_next(&it, opts, &arg)) != -1) {
+		switch (o) {
+		case -2: return cmd_fail(app, EXIT_USAGE);
+		case 0: return cmd_fail(app, usage_error("dump", "unexpected argument '%s' (the file is -o FILE)", arg));
+		case O_OUTPUT:
+			if (!*arg)
+				return cmd_fail(app, usage_error("dump", "option '-o' needs a file name"));
+			output = arg;
+			break;
+		}
+	}
+	/* without -o, the config's schema_file; "-o -" is stdout */
+	if (!output)
+		output = app->cfg.schema_file;
+	else if (!strcmp(output, "-"))
+		output = NULL;
+	if (app_connect(app) || schema_read(&app->db, &app->cfg, &m))
+		return cmd_fail(app, EXIT_FAIL);
+	schema_to_sql(&m, &sql);
+	if (output && write_atomically(output, &sql)) {
+		ret = cmd_fail(app, EXIT_FAIL);
+	} else if (out.json) {
+		print_json(app, &m, output, &sql);
+	} else if (output) {
+		verbose("%zu objects", m.nr);
+		say("schema written to %s (%zu objects)", output, m.nr);
+	} else {
+		fwrite(sql.buf, 1, sql.len, stdout);
+	}
+	strbuf_release(&sql);
+	schema_model_release(&m);
+	return ret;
+}
