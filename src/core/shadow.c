@@ -136,7 +136,12 @@ static void stop_server(const char *dir, pid_t pid)
 	if (pid <= 0)
 		pid = read_pid(pidfile);
 	if (pid > 0 && process_alive(pid) && cmdline_names(pid, dir)) {
-		kill(pid, SIGQUIT);
+		if (kill(pid, SIGQUIT) && errno == EPERM) {
+			warning("cannot stop the scratch server (pid %d) in %s: %s", (int)pid, dir,
+				strerror(errno));
+			free(pidfile);
+			return;
+		}
 		while (process_alive(pid) && now_ms() - start < 10000)
 			sleep_ms(20);
 		if (process_alive(pid))
@@ -188,7 +193,7 @@ static void drop_database(struct shadow_owned *o)
 static void owned_remove(struct shadow_owned *o)
 {
 	if (o->kind == SHADOW_DATABASE) {
-		if (db_ok(&o->admin))
+		if (o->dbname && db_ok(&o->admin))
 			drop_database(o);
 		db_close(&o->admin);
 		conninfo_release(&o->admin_ci);
@@ -292,8 +297,7 @@ static int check_empty(struct shadow *sh, long wait_ms)
 		ret = error("the scratch database %s is not empty: it holds %s relation%s (%s, ...)",
 			    sh->ci.display, PQgetvalue(r, 0, 0),
 			    strcmp(PQgetvalue(r, 0, 0), "1") ? "s" : "", PQgetvalue(r, 0, 1));
-		hint("give --shadow (or shadow = in %s) an empty database: strata fills it and never drops what it finds",
-		     "strata.ini");
+		hint("give --shadow (or shadow = URL in the config) an empty database: strata fills it and never drops what it finds");
 	}
 	PQclear(r);
 	pgerr_release(&e);
@@ -471,7 +475,7 @@ struct runner {
  */
 static int run_as(const struct runner *ru, char *const argv[], const char *log)
 {
-	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+	static char *const env[] = { (char *)"PATH=/usr/bin:/bin", (char *)"LC_ALL=C", NULL };
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int status = 0;
@@ -684,10 +688,11 @@ static int start_cluster(struct shadow_owned *o, const struct runner *ru, const 
 	char *data = xasprintf("%s/data", o->dir), *log = xasprintf("%s/initdb.log", o->dir);
 	char *server_log = xasprintf("%s/server.log", o->dir);
 	char *pidfile = xasprintf("%s/postmaster.pid", data);
-	char *init_argv[] = { initdb, "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-			      "--no-locale", "-N", NULL };
-	char *ctl_argv[] = { pg_ctl, "-D", data, "-l", server_log, "-w", "-t", "60", "-s",
-			     "start", NULL };
+	char *init_argv[] = { initdb, (char *)"-D", data, (char *)"-A", (char *)"trust",
+			      (char *)"-U", (char *)"postgres", (char *)"-E", (char *)"UTF8",
+			      (char *)"--no-locale", (char *)"-N", NULL };
+	char *ctl_argv[] = { pg_ctl, (char *)"-D", data, (char *)"-l", server_log, (char *)"-w",
+			     (char *)"-t", (char *)"60", (char *)"-s", (char *)"start", NULL };
 	int ret = -1;
 
 	err_set_kind("shadow");
