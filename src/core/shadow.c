@@ -780,6 +780,29 @@ static int create_in_cluster(struct shadow *sh, const char *dbname)
 	return ret;
 }
 
+/*
+ * initdb of the server's major version. When that is not known ('dev'),
+ * libpq's own version or newer, else any: nothing else to go by. 0, or
+ * -1 after error().
+ */
+static int find_initdb(int server_version, struct pgtool *t)
+{
+	bool muted = out.mute;
+	int r;
+
+	if (server_version)
+		return pgtool_find("initdb", server_version, t);
+	out.mute = true;
+	r = pgtool_find("initdb", PQlibVersion(), t);
+	if (r)
+		r = pgtool_find("initdb", 0, t);
+	out.mute = muted;
+	if (!r)
+		return 0;
+	err_reset();
+	return pgtool_find("initdb", PQlibVersion(), t);
+}
+
 static void say_starting(const char *what)
 {
 	if (out.tty && !out.json && out.verbosity >= 0)
@@ -804,9 +827,9 @@ int shadow_open_cluster(struct shadow *sh, int server_version, const char *dbnam
 		return -1;
 	}
 	remove_stale_clusters(temp_base());
-	if (pgtool_find("initdb", server_version, &initdb)) {
+	if (find_initdb(server_version, &initdb)) {
 		hint("a scratch cluster needs the PostgreSQL server programs (Debian: apt install postgresql-%d), or --shadow URL",
-		     server_version >= 100000 ? server_version / 10000 : 15);
+		     (server_version ? server_version : PQlibVersion()) / 10000);
 		return -1;
 	}
 	bindir = xstrndup(initdb.path, (size_t)(strrchr(initdb.path, '/') - initdb.path));
