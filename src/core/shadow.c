@@ -849,9 +849,9 @@ int shadow_open_cluster(struct shadow *sh, int server_version, const char *dbnam
 		error("interrupted while starting the scratch cluster");
 		goto fail;
 	}
+	sh->dir = xstrdup(o->dir);
 	if (create_in_cluster(sh, dbname))
 		goto fail;
-	sh->dir = xstrdup(o->dir);
 	sh->dbname = xstrdup(dbname);
 	sh->url = cluster_url(o->dir, dbname);
 	conninfo_set(&sh->ci, "host", o->dir, true);
