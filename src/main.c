@@ -47,6 +47,7 @@ static const struct command commands[] = {
 	{ "wait", cmd_wait, NULL },
 	{ "backup", cmd_backup, NULL },
 	{ "restore", cmd_restore, NULL },
+	{ "dev", cmd_dev, NULL },
 	{ "help", cmd_help, NULL },
 };
 
@@ -54,7 +55,7 @@ enum {
 	G_DATABASE = 1, G_URL_ENV, G_ENV, G_CONFIG, G_ENV_FILE, G_SOURCE,
 	G_TABLE, G_LOCK_TIMEOUT, G_LOCK_WAIT, G_LOCK_RETRIES, G_WAIT,
 	G_POOLER, G_JSON, G_QUIET, G_VERBOSE, G_NO_COLOR, G_VERSION, G_HELP,
-	G_OUT_OF_ORDER, G_FLEET,
+	G_OUT_OF_ORDER, G_FLEET, G_SHADOW,
 };
 
 struct gopt {
@@ -83,6 +84,7 @@ static const struct gopt gopts[] = {
 	{ "fail-fast", 0, 0, G_FLEET },
 	{ "schema", 0, 1, G_FLEET },
 	{ "all-schemas", 0, 0, G_FLEET },
+	{ "shadow", 0, 1, G_SHADOW },
 	{ "json", 0, 0, G_JSON },
 	{ "quiet", 'q', 0, G_QUIET },
 	{ "verbose", 'v', 0, G_VERBOSE },
@@ -300,6 +302,11 @@ static int parse_global(int *argcp, char **argv, struct app *app, bool *help,
 		case G_FLEET:
 			if (fleet_option(app, g->name, val))
 				return EXIT_USAGE;
+			break;
+		case G_SHADOW:	/* the scratch database (core/shadow.h) */
+			free(c->opt_shadow);
+			c->opt_shadow = xstrdup(val);
+			conninfo_note_secrets(val);
 			break;
 		case G_JSON: out.json = true; break;
 		case G_QUIET: out.verbosity = -1; break;

@@ -181,6 +181,24 @@ static const struct help_entry helps[] = {
 	  "is left as it was. Refuses a database that is not empty.\n\n"
 	  "  --clean   restore over a database that is not empty: drop the\n"
 	  "            objects the backup holds first (pg_restore --clean --if-exists)\n" },
+	{ "dev", "run a throwaway PostgreSQL until Ctrl-C",
+	  "usage: strata dev [--print-env | --check-shadow]\n\n"
+	  "Starts a scratch PostgreSQL cluster in a temporary directory ($TMPDIR\n"
+	  "or /tmp, strata-shadow.XXXXXX) with the server programs found on the\n"
+	  "machine: unix socket in that directory only, no TCP, fsync off. Creates\n"
+	  "a database named as the target's (when a URL is configured), else\n"
+	  "'dev', prints its URL on stdout and keeps running. Ctrl-C or SIGTERM\n"
+	  "is the normal way to stop: the cluster and its directory are removed\n"
+	  "and strata exits 0 (130/143 only when the signal came while starting).\n"
+	  "As root the server runs as the 'postgres' user (else 'nobody').\n"
+	  "A 'kill -9' of strata cannot clean up: the directory's owner.pid names\n"
+	  "the dead strata, and the next scratch cluster start removes it.\n\n"
+	  "  --print-env      print DATABASE_URL='...' instead, for eval\n"
+	  "  --check-shadow   open and remove the scratch database other commands\n"
+	  "                   get for the target, and say which kind it was: the\n"
+	  "                   --shadow URL (must be empty), a strata_shadow_<hex>\n"
+	  "                   database on the target's server (role with CREATEDB),\n"
+	  "                   or a scratch cluster\n" },
 	{ "help", "show help for a command",
 	  "usage: strata help [COMMAND]\n" },
 };
@@ -211,6 +229,8 @@ static const char global_help[] =
 	"                         NAME.strata_migrations (created by up if missing)\n"
 	"      --all-schemas      a fleet of the schemas the config lists with\n"
 	"                         schemas = a,b,c or schemas_query = SELECT ...\n"
+	"      --shadow URL       an empty database strata may use as scratch space\n"
+	"                         (default: one it creates; see 'strata help dev')\n"
 	"      --json             print one JSON document on stdout\n"
 	"  -q, --quiet            print only errors\n"
 	"  -v, --verbose          say more (-vv: more still)\n"

@@ -38,6 +38,8 @@ void config_release(struct config *c)
 	free(c->search_schema);
 	free(c->schemas);
 	free(c->schemas_query);
+	free(c->opt_shadow);
+	free(c->shadow_url);
 	for (int i = 0; i < c->nr_env_names; i++)
 		free(c->env_names[i]);
 	free(c->env_names);
@@ -154,7 +156,7 @@ static const char *const ini_keys[] = {
 	"migrations", "table", "url", "url_env", "lock_timeout", "lock_wait",
 	"lock_retries", "out_of_order", "pooler", "wait", "env_file",
 	"seeds", "schema_file", "lint", "desired", "backups",
-	"schemas", "schemas_query",
+	"schemas", "schemas_query", "shadow",
 };
 _Static_assert(ARRAY_SIZE(ini_keys) <= 32, "struct ini_state holds 32 values per section");
 
@@ -504,6 +506,12 @@ int config_resolve(struct config *c, bool *usage)
 	c->schema_file = v && *v ? xstrdup(v) : NULL;
 	if (c->cfg_url)	/* a URL in a file in the repository: never print it */
 		conninfo_note_secrets(c->cfg_url);
+	/* the scratch database (core/shadow.h); --shadow wins */
+	v = ini_val(&st, "shadow");
+	free(c->shadow_url);
+	c->shadow_url = v && *v ? xstrdup(v) : NULL;
+	if (c->shadow_url)
+		conninfo_note_secrets(c->shadow_url);
 out:
 	for (int w = 0; w < 2; w++)
 		for (size_t k = 0; k < ARRAY_SIZE(st.vals[0]); k++)

@@ -57,6 +57,10 @@ struct config {
 	char *search_schema;	/* the schema migrations run in (search_path) */
 	char *schemas;		/* schemas = a,b,c */
 	char *schemas_query;	/* schemas_query = SELECT ... */
+
+	/* scratch databases (see core/shadow.h) */
+	char *opt_shadow;	/* --shadow URL, as given */
+	char *shadow_url;	/* shadow = URL from the config file */
 };
 
 void config_init(struct config *c);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 volatile sig_atomic_t interrupted;
+volatile sig_atomic_t scratch_server_pid;
 static PGcancel *volatile active_cancel;
 
 static void on_signal(int sig)
@@ -17,6 +18,8 @@ static void on_signal(int sig)
 	char buf[256];
 	if (interrupted) {
 		/* a second signal: stop now; the server rolls back */
+		if (scratch_server_pid > 0)	/* immediate shutdown; kill() is safe here */
+			kill((pid_t)scratch_server_pid, SIGQUIT);
 		_exit(128 + sig);
 	}
 	interrupted = sig;

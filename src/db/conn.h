@@ -34,6 +34,11 @@ struct db {
 
 /* The signal that asked strata to stop (SIGINT/SIGTERM), or 0. */
 extern volatile sig_atomic_t interrupted;
+/*
+ * The postmaster of a scratch cluster strata started (core/shadow.h), or
+ * 0: a second signal ends strata at once, and can only stop that server.
+ */
+extern volatile sig_atomic_t scratch_server_pid;
 void signals_install(void);
 
 /*
