@@ -2,7 +2,7 @@
 test_description='--version, help, --help of every command, usage errors'
 . "$(dirname "$0")/../test-lib.sh"
 
-commands='new up down redo seed status current history stamp adopt validate resolve create drop wait backup restore help'
+commands='new up down redo seed status current history dump stamp adopt validate resolve create drop wait backup restore dev help'
 aliases='add revision upgrade run downgrade revert info show'
 
 test_expect_success '--version prints a version and exits 0' '
@@ -12,7 +12,7 @@ test_expect_success '--version prints a version and exits 0' '
 
 test_expect_success 'help lists the commands' '
 	strata help >out 2>err &&
-	for c in new up down redo seed status current history stamp adopt validate resolve create drop wait backup restore; do
+	for c in new up down redo seed status current history dump stamp adopt validate resolve create drop wait backup restore dev; do
 		test_grep -w "$c" out || return 1
 	done
 '
