@@ -220,7 +220,9 @@ int db_connect(struct db *db, const struct conninfo *ci, long wait_ms)
 
 void db_close(struct db *db)
 {
-	active_cancel = NULL;
+	/* a scratch database's connection closing leaves the main one's */
+	if (active_cancel == db->cancel)
+		active_cancel = NULL;
 	if (db->cancel)
 		PQfreeCancel(db->cancel);
 	if (db->conn)
@@ -287,6 +289,8 @@ static void fill_err(struct db *db, PGresult *res, struct pgerr *e)
 
 int db_send(struct db *db, const char *sql)
 {
+	/* a signal cancels the query of the connection that sent last */
+	active_cancel = db->cancel;
 	db->sent_ms = now_ms();
 	db->send_failed = !PQsendQuery(db->conn, sql);
 	return db->send_failed ? -1 : 0;
