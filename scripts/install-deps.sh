@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config libpq-dev libpg-query-dev libprotobuf-c-dev
 nettle-dev libinih-dev libcmocka-dev postgresql-15 postgresql-contrib
-pgbouncer perl python3 bsdutils"
+pgbouncer perl python3 bsdutils procps"
 
 missing=""
 for p in $PKGS; do
