@@ -23,20 +23,6 @@ static const struct cmd_opt opts[] = {
 	{ NULL, 0, false, 0 },
 };
 
-/* Make the rename durable: sync the folder that holds 'path'. */
-static void sync_folder_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 /*
  * Write 'text' to 'path' all or nothing: into "<path>.partial", synced,
  * then renamed over 'path', so a reader (or a failure half-way) never
@@ -74,7 +60,7 @@ static int write_atomically(const char *path, const struct strbuf *text)
 		err_set_kind("files");
 		error("cannot rename '%s' to '%s': %s", partial, path, strerror(errno));
 	} else {
-		sync_folder_of(path);
+		fsync_parent_dir(path);
 		ret = 0;
 	}
 	if (ret)

@@ -83,20 +83,6 @@ static char *default_path(struct app *app)
 	return path;
 }
 
-/* Make the rename itself durable: sync the folder that holds 'path'. */
-static void sync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 /*
  * pg_dump succeeded: is the file what it should be, and on disk?
  * 0, or -1 after error().
@@ -165,7 +151,7 @@ int backup_write(struct app *app, const char *path, struct backup *b)
 		error("cannot rename '%s' to '%s': %s", partial, b->path, strerror(errno));
 		goto out;
 	}
-	sync_parent(b->path);
+	fsync_parent_dir(b->path);
 	b->tool = xstrdup(t.path);
 	b->tool_version = xstrdup(t.version);
 	b->ms = now_ms() - start;

@@ -39,6 +39,9 @@ bool utf8_valid(const char *s, size_t n);
  */
 int parse_duration(const char *s, long *ms);
 
+/* Make a rename into 'path' durable: fsync the folder that holds it. */
+void fsync_parent_dir(const char *path);
+
 /* Monotonic clock in milliseconds. */
 double now_ms(void);
 
