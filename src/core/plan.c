@@ -4,6 +4,7 @@
 #include "target.h"
 #include "version.h"
 #include "scripts.h"
+#include "sumcache.h"
 #include "../app.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
@@ -53,33 +54,73 @@ int plan_check_blocked(struct app *app, bool resume, bool down,
 
 int plan_check_changed(struct app *app)
 {
+	struct sumcache *cache = sumcache_open(app->src.dir);
 	int bad = 0;
 
 	for (size_t i = 0; i < app->hist.nr; i++) {
 		struct applied *a = &app->hist.a[i];
 		long k = source_find(&app->src, a->version);
 		struct script s;
+		struct stat st;
+		char sum[65];
+		bool have_st;
+
 		if (k < 0 || a->stamped || strcmp(a->state, "applied"))
 			continue;
-		if (script_read(&app->src, &app->src.m[k], false, &s))
+		have_st = !fstatat(app->src.dirfd, app->src.m[k].up_file, &st, 0);
+		if (have_st && sumcache_get(cache, app->src.m[k].up_file, &st, sum, NULL) &&
+		    !strcmp(sum, a->checksum))
+			continue;
+		if (script_read(&app->src, &app->src.m[k], false, &s)) {
+			sumcache_close(cache, false);
 			return -1;
+		}
 		if (strcmp(s.checksum, a->checksum)) {
 			if (!bad)
 				err_set_kind("changed");
 			error("applied migration %s was changed after it was applied", s.path);
 			bad = 1;
+		} else if (have_st) {
+			sumcache_put(cache, app->src.m[k].up_file, &st, s.checksum,
+				     SUMCACHE_MODE_UNKNOWN);
 		}
 		script_release(&s);
 	}
+	sumcache_close(cache, false);
 	if (bad)
 		hint("undo the edit (a change belongs in a new migration: 'strata new NAME'); 'strata status' lists what changed");
 	return bad ? -1 : 0;
+}
+
+/*
+ * A pending up script whose file the checksum cache knows unchanged, and
+ * which ran as one transaction when last checked, needs no reading now: it
+ * is read (and hashed again) when it runs. Only that common case; a file
+ * the cache does not know, or that runs otherwise, is checked in full.
+ */
+static bool add_unchanged(struct app *app, struct plan *p, struct migration *m,
+			  const struct stat *sb)
+{
+	struct step st;
+	int mode;
+
+	if ((size_t)sb->st_size > app->src.max_file_size)
+		return false;
+	memset(&st, 0, sizeof(st));
+	if (!sumcache_get(p->cache, m->up_file, sb, st.checksum, &mode) || mode != RUN_TX)
+		return false;
+	st.m = m;
+	st.mode = RUN_TX;
+	step_to_plan(&st, &p->steps[p->nr++]);
+	return true;
 }
 
 int plan_add(struct app *app, struct plan *p, struct migration *m, bool down,
 	     const char *resume_version)
 {
 	struct step st;
+	struct stat sb;
+	bool have_st;
 
 	/*
 	 * Room for every migration of the folder at once (+1 for redo): one
@@ -92,10 +133,18 @@ int plan_add(struct app *app, struct plan *p, struct migration *m, bool down,
 		fprintf(stderr, "strata: bug: a plan for %zu steps got more\n", p->cap);
 		abort();
 	}
+	/* stat() before reading: a file changed meanwhile is not cached wrong */
+	have_st = p->cache && !down && m->up_file &&
+		  !fstatat(app->src.dirfd, m->up_file, &sb, 0);
+	if (have_st && (!resume_version || strcmp(resume_version, m->version)) &&
+	    add_unchanged(app, p, m, &sb))
+		return 0;
 	if (step_prepare(app, m, down, &st)) {
 		step_release(&st);
 		return -1;
 	}
+	if (have_st)
+		sumcache_put(p->cache, m->up_file, &sb, st.checksum, (int)st.mode);
 	if (resume_version && !strcmp(resume_version, m->version)) {
 		struct applied *a = history_find(&app->hist, m->version);
 		st.start_at = a ? a->statements_done : 0;
@@ -130,6 +179,7 @@ int plan_up(struct app *app, const struct target *t, bool out_of_order,
 	}
 	if (t->kind == TARGET_RELATIVE)
 		limit = t->steps;
+	p->cache = sumcache_open(src->dir);
 	for (size_t i = 0; i < src->nr; i++) {
 		struct migration *m = &src->m[i];
 		struct applied *a = history_find(&app->hist, m->version);
@@ -153,6 +203,8 @@ int plan_up(struct app *app, const struct target *t, bool out_of_order,
 		if (plan_add(app, p, m, false, resume_version))
 			bad = 1;
 	}
+	sumcache_close(p->cache, false);
+	p->cache = NULL;
 	if (ooo) {
 		err_set_kind("out_of_order");
 		error("%zu pending migration%s older than the newest applied one (%s):%s%s",

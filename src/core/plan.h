@@ -23,6 +23,7 @@ struct plan {
 	/* 'up' to head: the repeatable migrations, run after the steps */
 	struct script_plan *rep;
 	char *backup;	/* --backup: the file written before the run */
+	struct sumcache *cache;	/* while plan_up() checks the files */
 };
 
 /*

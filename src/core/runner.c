@@ -20,6 +20,14 @@
 #define PREFIX_RESULTS 1
 #define PREFIX_RESULTS_POOLER 4
 
+/*
+ * The history row of an applied migration is written by a prepared
+ * statement: the server parses and plans the INSERT once per run instead
+ * of once per migration. Not behind a pooler, where the next transaction
+ * may get a session that never saw the PREPARE.
+ */
+#define RECORD_STMT "strata_record_applied"
+
 /* Raised by the guard when another runner got there first. */
 #define SQLSTATE_ALREADY_DONE "SA001"
 
@@ -245,10 +253,36 @@ static void add_duration(struct strbuf *sb)
 		      "OPERATOR(pg_catalog.*) 1000)::bigint");
 }
 
+static bool record_is_prepared(const struct run *r)
+{
+	return r->dry_run ? r->dry_prepared : r->app->db.record_prepared;
+}
+
+/* Use the prepared INSERT for this step? */
+static bool record_prepares(const struct run *r, const struct step *st)
+{
+	return !st->down && !r->app->cfg.pooler && !r->no_prepare;
+}
+
+static void add_prepare(struct run *r, struct strbuf *sb)
+{
+	strbuf_addstr(sb, "PREPARE " RECORD_STMT " (text, text, text) AS INSERT INTO ");
+	history_qname(&r->app->cfg, sb);
+	strbuf_addstr(sb, " (version, name, checksum, duration_ms) VALUES ($1, $2, $3, ");
+	add_duration(sb);
+	strbuf_addstr(sb, ");\n");
+}
+
 static void add_record(struct run *r, struct step *st, struct strbuf *sb)
 {
 	struct config *c = &r->app->cfg;
 
+	if (record_prepares(r, st)) {
+		strbuf_addf(sb, "EXECUTE " RECORD_STMT "('%s', ", st->m->version);
+		strbuf_add_literal(sb, st->m->name);
+		strbuf_addf(sb, ", '%s');\n", st->s.checksum);
+		return;
+	}
 	if (st->down) {
 		strbuf_addstr(sb, "DELETE FROM ");
 		history_qname(c, sb);
@@ -283,6 +317,16 @@ static size_t build_tx_message(struct run *r, struct step *st, struct strbuf *sb
 	bool check = r->app->db.server_version >= 140000 || r->dry_run;
 	size_t body;
 
+	/*
+	 * Once per session, before the first migration's BEGIN; a prepared
+	 * statement outlives a rollback, so a failed migration keeps it.
+	 */
+	r->preparing = record_prepares(r, st) && !record_is_prepared(r);
+	if (r->preparing) {
+		add_prepare(r, sb);
+		if (r->dry_run)
+			r->dry_prepared = true;
+	}
 	strbuf_addstr(sb, "BEGIN;\n");
 	if (c->pooler) {
 		strbuf_addf(sb, "SELECT pg_catalog.set_config('lock_timeout', '%ldms', true);\n",
@@ -566,10 +610,15 @@ static int tx_finish(struct run *r)
 	for (;;) {
 		struct pgerr e = { 0 };
 		bool failed;
+		int prepare_at = r->with_commit ? 1 : 0;
 		int prefix = (app->cfg.pooler ? PREFIX_RESULTS_POOLER : PREFIX_RESULTS) +
-			     (r->with_commit ? 1 : 0);
+			     prepare_at + (r->preparing ? 1 : 0);
 		struct progress pr = { st, prefix, 0, "" };
 		int done = db_collect(&app->db, &e, &failed, NULL, &pr, progress_label);
+
+		if (r->preparing && done > prepare_at)
+			app->db.record_prepared = true;
+		r->preparing = false;
 
 		if (r->with_commit) {
 			r->with_commit = false;
@@ -592,6 +641,21 @@ static int tx_finish(struct run *r)
 			struct pgerr e2 = { 0 };
 			db_command(&app->db, "ROLLBACK", &e2);
 			pgerr_release(&e2);
+		}
+		if (record_prepares(r, st) && done >= prefix + (int)st->p.nr &&
+		    e.sqlstate && !strcmp(e.sqlstate, "26000")) {
+			/*
+			 * The script ran DEALLOCATE or DISCARD ALL (this one, or a
+			 * migration run statement by statement before it): the same
+			 * migration again, with plain INSERTs from now on.
+			 */
+			verbose("%s: the prepared history INSERT is gone (%s); running it again without it",
+				step_label(st->m), e.msg);
+			app->db.record_prepared = false;
+			r->no_prepare = true;
+			pgerr_release(&e);
+			tx_send(r, st);
+			continue;
 		}
 		if (e.sqlstate && !strcmp(e.sqlstate, SQLSTATE_ALREADY_DONE)) {
 			r->nr_skipped++;

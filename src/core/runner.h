@@ -77,6 +77,9 @@ struct run {
 	size_t body;		/* where its script starts in msg */
 	size_t body_len;	/* and its length there (COPY data cut out) */
 	bool with_commit;	/* msg starts with the COMMIT of 'pending' */
+	bool preparing;		/* msg prepares the history INSERT (after the COMMIT) */
+	bool dry_prepared;	/* a dry run has shown that PREPARE */
+	bool no_prepare;	/* a migration dropped it: plain INSERTs from now on */
 };
 
 /*

@@ -714,16 +714,17 @@ static void *sum_worker(void *arg)
 		struct stat st;
 		bool have_st = fstatat(src->dirfd, file, &st, 0) == 0;
 
-		if (have_st && sumcache_get(cache, file, &st, src->sums[i]))
+		if (have_st && sumcache_get(cache, file, &st, src->sums[i], NULL))
 			continue;
 		if (read_script(src, &src->m[i], false, &s, true) == 0) {
 			memcpy(src->sums[i], s.checksum, sizeof(s.checksum));
 			if (have_st)
-				sumcache_put(cache, file, &st, s.checksum);
+				sumcache_put(cache, file, &st, s.checksum,
+					     SUMCACHE_MODE_UNKNOWN);
 		}
 		script_release(&s);
 	}
-	sumcache_close(cache);
+	sumcache_close(cache, true);
 	return NULL;
 }
 

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAGIC "strata-sums 1 "
+#define MAGIC "strata-sums 2 "
 #define MAX_CACHE_FILE (64u << 20)
 
 struct sum_entry {
@@ -17,7 +17,9 @@ struct sum_entry {
 	unsigned long long dev, ino, size;
 	long long mtime_s, mtime_ns, ctime_s, ctime_ns;
 	char sum[65];
+	int mode;		/* of the up script, or SUMCACHE_MODE_UNKNOWN */
 	bool used;		/* its file was seen unchanged this run */
+	bool replaced;		/* by an entry recorded this run */
 };
 
 struct sumcache {
@@ -27,6 +29,7 @@ struct sumcache {
 	size_t nr_old;
 	struct sum_entry *new;	/* recorded this run */
 	size_t nr_new, alloc_new;
+	bool dirty;		/* an old entry learnt its mode */
 	time_t now;
 };
 
@@ -64,19 +67,28 @@ static bool is_hex64(const char *s)
 	return s[64] == ' ';
 }
 
-/* Parse one entry line; false if it is not one. */
+/*
+ * Parse one entry line; false if it is not one. The line is
+ * "DEV INO SIZE MTIME CTIME SHA256 MODE FILE", MODE a digit (enum
+ * run_mode) or '-' (not known).
+ */
 static bool parse_entry(char *line, struct sum_entry *e)
 {
+	const char *m;
 	int n = 0;
 
 	memset(e, 0, sizeof(*e));
 	if (sscanf(line, "%llu %llu %llu %lld.%lld %lld.%lld %n", &e->dev, &e->ino,
 		   &e->size, &e->mtime_s, &e->mtime_ns, &e->ctime_s, &e->ctime_ns,
-		   &n) != 7 || !n || !is_hex64(line + n) || !line[n + 65])
+		   &n) != 7 || !n || !is_hex64(line + n))
+		return false;
+	m = line + n + 65;
+	if (!((*m >= '0' && *m <= '2') || *m == '-') || m[1] != ' ' || !m[2])
 		return false;
 	memcpy(e->sum, line + n, 64);
 	e->sum[64] = '\0';
-	e->file = line + n + 65;
+	e->mode = *m == '-' ? SUMCACHE_MODE_UNKNOWN : *m - '0';
+	e->file = (char *)m + 2;
 	return true;
 }
 
@@ -163,24 +175,35 @@ struct sumcache *sumcache_open(const char *dir)
 	return c;
 }
 
-bool sumcache_get(struct sumcache *c, const char *file, const struct stat *st,
-		  char sum[65])
+static struct sum_entry *find_old(struct sumcache *c, const char *file)
 {
-	struct sum_entry key, *e;
+	struct sum_entry key;
 
+	key.file = (char *)file;
+	return c->nr_old ? bsearch(&key, c->old, c->nr_old, sizeof(*c->old), cmp_file) : NULL;
+}
+
+bool sumcache_get(struct sumcache *c, const char *file, const struct stat *st,
+		  char sum[65], int *mode)
+{
+	struct sum_entry *e;
+
+	if (mode)
+		*mode = SUMCACHE_MODE_UNKNOWN;
 	if (!c)
 		return false;
-	key.file = (char *)file;
-	e = c->nr_old ? bsearch(&key, c->old, c->nr_old, sizeof(*c->old), cmp_file) : NULL;
+	e = find_old(c, file);
 	if (!e || !same_stat(e, st))
 		return false;
 	e->used = true;
 	memcpy(sum, e->sum, 65);
+	if (mode)
+		*mode = e->mode;
 	return true;
 }
 
 void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
-		  const char sum[65])
+		  const char sum[65], int mode)
 {
 	struct sum_entry *e;
 
@@ -191,23 +214,38 @@ void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
 	if (!c || strchr(file, '\n') || st->st_mtim.tv_sec >= c->now - 1 ||
 	    st->st_ctim.tv_sec >= c->now - 1)
 		return;
+	/* the same bytes as recorded: at most the mode is new */
+	e = find_old(c, file);
+	if (e && same_stat(e, st) && !strcmp(e->sum, sum)) {
+		e->used = true;
+		if (mode != SUMCACHE_MODE_UNKNOWN && e->mode != mode) {
+			e->mode = mode;
+			c->dirty = true;
+		}
+		return;
+	}
+	if (e) {
+		e->used = false;
+		e->replaced = true;	/* by the new entry */
+	}
 	ALLOC_GROW(c->new, c->nr_new + 1, c->alloc_new);
 	e = &c->new[c->nr_new++];
 	memset(e, 0, sizeof(*e));
 	e->file = xstrdup(file);
 	fill_stat(e, st);
 	memcpy(e->sum, sum, 65);
+	e->mode = mode;
 }
 
 static void add_line(struct strbuf *sb, const struct sum_entry *e)
 {
-	strbuf_addf(sb, "%llu %llu %llu %lld.%09lld %lld.%09lld %s %s\n", e->dev, e->ino,
+	strbuf_addf(sb, "%llu %llu %llu %lld.%09lld %lld.%09lld %s %c %s\n", e->dev, e->ino,
 		    e->size, e->mtime_s, e->mtime_ns, e->ctime_s, e->ctime_ns, e->sum,
-		    e->file);
+		    e->mode == SUMCACHE_MODE_UNKNOWN ? '-' : '0' + e->mode, e->file);
 }
 
 /* Write to a temporary file, then rename: a reader never sees half. */
-static void write_back(struct sumcache *c)
+static void write_back(struct sumcache *c, bool saw_all)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *tmp, *slash;
@@ -215,7 +253,7 @@ static void write_back(struct sumcache *c)
 
 	strbuf_addf(&sb, MAGIC "%s\n", c->dir);
 	for (size_t i = 0; i < c->nr_old; i++)
-		if (c->old[i].used)
+		if (c->old[i].used || (!saw_all && !c->old[i].replaced))
 			add_line(&sb, &c->old[i]);
 	for (size_t i = 0; i < c->nr_new; i++)
 		add_line(&sb, &c->new[i]);
@@ -242,17 +280,17 @@ static void write_back(struct sumcache *c)
 	strbuf_release(&sb);
 }
 
-void sumcache_close(struct sumcache *c)
+void sumcache_close(struct sumcache *c, bool saw_all)
 {
 	bool dirty;
 
 	if (!c)
 		return;
-	dirty = c->nr_new > 0;
-	for (size_t i = 0; i < c->nr_old && !dirty; i++)
+	dirty = c->nr_new > 0 || c->dirty;
+	for (size_t i = 0; i < c->nr_old && !dirty && saw_all; i++)
 		dirty = !c->old[i].used;	/* a file gone or changed */
 	if (dirty)
-		write_back(c);
+		write_back(c, saw_all);
 	for (size_t i = 0; i < c->nr_old; i++)
 		free(c->old[i].file);
 	for (size_t i = 0; i < c->nr_new; i++)

@@ -10,6 +10,13 @@
  * file changed within a second of the record is never trusted), so one
  * stat() replaces open, read, close and the hash.
  *
+ * With the checksum goes, when known, how the up script runs (one
+ * transaction, or statement by statement): what `up` learns by parsing
+ * the file. An unchanged file that parsed before parses again, so `up`
+ * checks every pending file with one stat() too, and reads each one only
+ * when it runs it (where the bytes are hashed again: a file changed
+ * behind the cache's back is noticed then and checked from scratch).
+ *
  * The cache lives in $XDG_CACHE_HOME/strata (or ~/.cache/strata), one file
  * per migrations folder; STRATA_CACHE=off turns it off. It is only ever a
  * shortcut: a missing, unreadable, foreign or damaged cache file means the
@@ -25,13 +32,28 @@ struct sumcache;
 
 /* The cache of folder 'dir' (NULL when caching is off or impossible). */
 struct sumcache *sumcache_open(const char *dir);
-/* The checksum recorded for 'file' if 'st' still matches it. */
+#define SUMCACHE_MODE_UNKNOWN (-1)
+
+/*
+ * The checksum recorded for 'file' if 'st' still matches it, and in
+ * *mode (when not NULL) the run mode of its up script as recorded
+ * (an enum run_mode, or SUMCACHE_MODE_UNKNOWN).
+ */
 bool sumcache_get(struct sumcache *c, const char *file, const struct stat *st,
-		  char sum[65]);
-/* Record the checksum of 'file' as it is now ('st'). */
+		  char sum[65], int *mode);
+/*
+ * Record the checksum of 'file' as it is now ('st'), with the run mode
+ * of its up script or SUMCACHE_MODE_UNKNOWN (a mode recorded before for
+ * the same bytes is then kept).
+ */
 void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
-		  const char sum[65]);
-/* Write the cache back if anything new was recorded, and free it. */
-void sumcache_close(struct sumcache *c);
+		  const char sum[65], int mode);
+/*
+ * Write the cache back if anything new was recorded, and free it.
+ * 'saw_all': the caller looked up every file of the folder, so entries
+ * it did not find unchanged are of files gone or edited, and are dropped;
+ * otherwise they are kept for the callers that look them up.
+ */
+void sumcache_close(struct sumcache *c, bool saw_all);
 
 #endif

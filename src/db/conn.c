@@ -229,6 +229,7 @@ void db_close(struct db *db)
 		PQfinish(db->conn);
 	db->cancel = NULL;
 	db->conn = NULL;
+	db->record_prepared = false;
 }
 
 int db_reconnect(struct db *db)

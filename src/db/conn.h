@@ -26,6 +26,8 @@ struct db {
 	bool options_refused;	/* startup options refused: a pooler */
 	double sent_ms;		/* when the query being collected went out */
 	bool send_failed;	/* ... or did not: db_collect() reports it */
+	/* the runner's history INSERT is prepared in this session */
+	bool record_prepared;
 	/* the data of the COPY FROM STDIN statements of the next query */
 	const char *copy_text;
 	const struct copy_data *copies;

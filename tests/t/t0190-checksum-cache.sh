@@ -28,7 +28,7 @@ test_expect_success 'status records the checksums of unchanged files in ~/.cache
 	test "$(state_of s.json 2)" = applied &&
 	f=$(cache_file) &&
 	test -n "$f" &&
-	test_grep -F "strata-sums 1 $PWD/migrations" "$f" &&
+	test_grep -F "strata-sums 2 $PWD/migrations" "$f" &&
 	test_grep -F " 2_two.sql" "$f" &&
 	test_grep -F " 3_with space.sql" "$f" &&
 	test $(grep -c "\.sql$" "$f") = 3
@@ -61,7 +61,7 @@ test_expect_success 'putting the bytes back makes it applied again' '
 
 test_expect_success 'a damaged cache file is ignored' '
 	f=$(cache_file) &&
-	printf "strata-sums 1 %s\nnot an entry\n1 2 3 garbage\n" "$PWD/migrations" >"$f" &&
+	printf "strata-sums 2 %s\nnot an entry\n1 2 3 garbage\n" "$PWD/migrations" >"$f" &&
 	strata -d "$DB" status --json >s.json 2>err &&
 	test "$(state_of s.json 1)" = applied &&
 	test "$(state_of s.json 2)" = applied &&
@@ -70,7 +70,7 @@ test_expect_success 'a damaged cache file is ignored' '
 
 test_expect_success 'a cache entry whose file information no longer matches is not used' '
 	f=$(cache_file) &&
-	sed -i "s/ [0-9a-f]\{64\} 1_one.sql$/ $(printf "%064d" 0) 1_one.sql/" "$f" &&
+	sed -i "s/ [0-9a-f]\{64\} \(.\) 1_one.sql$/ $(printf "%064d" 0) \1 1_one.sql/" "$f" &&
 	sed -i "s/^\([0-9]* [0-9]* \)[0-9]*/\19/" "$f" &&
 	strata -d "$DB" status --json >s.json 2>err &&
 	test "$(state_of s.json 1)" = applied
@@ -78,10 +78,39 @@ test_expect_success 'a cache entry whose file information no longer matches is n
 
 test_expect_success 'a cache for another folder is not used' '
 	f=$(cache_file) &&
-	sed -i "1s|.*|strata-sums 1 /elsewhere|" "$f" &&
+	sed -i "1s|.*|strata-sums 2 /elsewhere|" "$f" &&
 	strata -d "$DB" status --json >s.json 2>err &&
 	test "$(state_of s.json 1)" = applied &&
-	test_grep -F "strata-sums 1 $PWD/migrations" "$f"
+	test_grep -F "strata-sums 2 $PWD/migrations" "$f"
+'
+
+test_expect_success 'up records how each pending file runs (0: one transaction, 1: without)' '
+	echo "CREATE INDEX CONCURRENTLY one_id ON one (id);" >migrations/4_index.sql &&
+	echo "CREATE TABLE five (id int);" >migrations/5_five.sql &&
+	echo "CREATE TABLE six (id int);" >migrations/6_six.sql &&
+	sleep 2 &&
+	strata -d "$DB" up --dry-run >out 2>err &&
+	f=$(cache_file) &&
+	test_grep " 1 4_index.sql$" "$f" &&
+	test_grep " 0 5_five.sql$" "$f" &&
+	test_grep " 0 6_six.sql$" "$f" &&
+	test_grep " [-0] 1_one.sql$" "$f"
+'
+
+test_expect_success 'a cache that lies about pending files: what runs is checked again and recorded truly' '
+	f=$(cache_file) &&
+	zero=$(printf "%064d" 0) &&
+	sed -i -e "s/ [0-9a-f]\{64\} 1 4_index.sql$/ $zero 0 4_index.sql/" \
+	       -e "s/ [0-9a-f]\{64\} 0 5_five.sql$/ $zero 0 5_five.sql/" "$f" &&
+	test_grep "$zero 0 4_index.sql" "$f" &&
+	strata -d "$DB" up >out 2>err &&
+	test_grep "4_index.sql changed while strata ran" err &&
+	test "$(pg_sql app "SELECT indisvalid FROM pg_index WHERE indexrelid = '"'"'one_id'"'"'::regclass")" = t &&
+	STRATA_CACHE=off strata -d "$DB" status --json >s.json 2>err &&
+	test "$(state_of s.json 4)" = applied &&
+	test "$(state_of s.json 5)" = applied &&
+	test "$(state_of s.json 6)" = applied &&
+	test "$(pg_sql app "SELECT count(*) FROM strata_migrations WHERE checksum = '"'"'$zero'"'"'")" = 0
 '
 
 test_expect_success 'XDG_CACHE_HOME is where the cache goes when set' '
