@@ -5,6 +5,7 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../core/plan.h"
+#include "../core/schemafile.h"
 #include "../core/scripts.h"
 #include "../core/runner.h"
 #include "../core/target.h"
@@ -120,8 +121,15 @@ int cmd_up(int argc, char **argv, struct app *app)
 	struct plan p;
 	struct script_records rec = { 0 };
 	struct script_plan rep = { 0 };
+	struct schema_file_choice dump;
+	const char *schema_file;
+	bool usage;
 	int o, r;
 
+	/* --dump[=FILE] / --no-dump: the schema file kept current */
+	if (schema_file_take_options("up", &argc, argv, &dump))
+		return cmd_fail(app, EXIT_USAGE);
+	it.argc = argc;
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
 		switch (o) {
 		case -2: return cmd_fail(app, EXIT_USAGE);
@@ -136,6 +144,9 @@ int cmd_up(int argc, char **argv, struct app *app)
 		case O_BACKUP: backup = true; break;
 		}
 	}
+	schema_file = schema_file_for_run(app, &dump, &usage);
+	if (usage)
+		return cmd_fail(app, EXIT_USAGE);
 	/* the files first: nothing touches the database if one is bad */
 	app_connect_begin(app);
 	if (app_load_source(app))
@@ -153,6 +164,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 		p.from = xstrdup(history_head(&app->hist) ?
 				 history_head(&app->hist)->version : "base");
 		p.rep = &rep;	/* none to run */
+		p.schema_file = schema_file;	/* written only when missing */
 		r = plan_run(app, &p, dry_run);
 		plan_release(&p);
 		return r;
@@ -187,6 +199,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 		r = -1;
 	if (!r) {
 		p.rep = &rep;
+		p.schema_file = schema_file;
 		r = plan_run(app, &p, dry_run);
 	} else {
 		r = cmd_fail(app, r == -2 ? EXIT_USAGE : EXIT_FAIL);

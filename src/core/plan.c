@@ -4,6 +4,7 @@
 #include "target.h"
 #include "version.h"
 #include "scripts.h"
+#include "schemafile.h"
 #include "../app.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
@@ -293,6 +294,7 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	int failed = 0;
 	size_t nr_rep = p->rep ? p->rep->nr_run : 0;
 	size_t done;
+	int dumped = 0;
 	double start = now_ms();
 
 	r.app = app;
@@ -350,6 +352,20 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	done = failed ? (size_t)r.nr_done + r.nr_skipped : p->nr;
 	if (done > p->nr)
 		done = p->nr;
+	if (!out.json && !dry_run && (p->nr || nr_rep)) {
+		const char *now_at = version_label(app, head_after(app, p, done));
+		if (p->redo && !failed)
+			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
+		else if (r.nr_done || !failed)
+			say("%s %s in %.0f ms; now at %s", p->down ? "reverted" : "applied",
+			    done_phrase(r.nr_done, p->rep), now_ms() - start, now_at);
+	}
+	/* schema.sql follows a run that went through, never a half one */
+	if (!failed && !dry_run && p->schema_file) {
+		dumped = schema_file_refresh(app, p->schema_file, p->nr || nr_rep);
+		if (dumped < 0)
+			failed = 1;
+	}
 	if (out.json) {
 		json_arr_end(&j);
 		if (p->rep) {
@@ -362,6 +378,7 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			json_raw(&j, sqldoc.buf);
 		}
 		json_kstr(&j, "to", head_after(app, p, done));
+		json_kstr(&j, "schema_file", dumped > 0 ? p->schema_file : NULL);
 		json_kint(&j, "duration_ms", (long long)(now_ms() - start + 0.5));
 		json_kbool(&j, "ok", !failed);
 		if (failed) {
@@ -369,13 +386,6 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		}
 		json_obj_end(&j);
 		out_json(&doc);
-	} else if (!dry_run && (p->nr || nr_rep)) {
-		const char *now_at = version_label(app, head_after(app, p, done));
-		if (p->redo && !failed)
-			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
-		else if (r.nr_done || !failed)
-			say("%s %s in %.0f ms; now at %s", p->down ? "reverted" : "applied",
-			    done_phrase(r.nr_done, p->rep), now_ms() - start, now_at);
 	}
 	strbuf_release(&doc);
 	strbuf_release(&sqldoc);

@@ -23,6 +23,8 @@ struct plan {
 	/* 'up' to head: the repeatable migrations, run after the steps */
 	struct script_plan *rep;
 	char *backup;	/* --backup: the file written before the run */
+	/* the schema file to rewrite after the run (schemafile.h), or NULL */
+	const char *schema_file;
 };
 
 /*
