@@ -140,6 +140,8 @@ static void add_value(struct strbuf *sb, PGresult *r, int row, int col, bool quo
 		strbuf_addstr(sb, ", ");
 	if (PQgetisnull(r, row, col))
 		strbuf_addstr(sb, "NULL");
+	else if (PQftype(r, col) == 16)	/* bool: 't' / 'f' */
+		strbuf_addstr(sb, PQgetvalue(r, row, col)[0] == 't' ? "true" : "false");
 	else if (quote)
 		strbuf_add_literal(sb, PQgetvalue(r, row, col));
 	else
@@ -179,7 +181,7 @@ int history_dump_sql(struct db *db, const struct config *c, struct strbuf *sb)
 			strbuf_addstr(sb, qname.buf);
 			strbuf_addstr(sb, " (version, name, checksum, state, statements_done, error, applied_at, duration_ms, stamped) VALUES (");
 			for (int col = 0; col < 9; col++)
-				add_value(sb, r, i, col, col != 4 && col != 7 && col != 8);
+				add_value(sb, r, i, col, col != 4 && col != 7);
 			strbuf_addstr(sb, ");\n");
 		}
 		PQclear(r);
