@@ -13,6 +13,7 @@
 #include "../app.h"
 #include "../core/runner.h"
 #include "../core/shadow.h"
+#include "../core/schemafile.h"
 #include "../sql/parse.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
@@ -88,74 +89,6 @@ static int check_target_empty(struct app *app)
 	return ret;
 }
 
-/* Where a failed statement is in the file: the server's position, else its start. */
-static void show_failure(struct load *l, const struct pgerr *e, const struct strbuf *msg,
-			 size_t body, int done)
-{
-	int idx = done - 1;	/* BEGIN is the first result */
-	size_t off;
-
-	if (idx < 0 || (size_t)idx >= l->p.nr) {
-		pgerr_report(e, "load failed");
-		return;
-	}
-	last_err.statement = idx + 1;
-	off = l->p.stmts[idx].off;
-	if (e->position > 0) {
-		size_t b = sql_char_to_byte(msg->buf, msg->len, e->position);
-		if (b >= body)
-			off = sql_unstrip_offset(&l->p, b - body);
-	} else {
-		sql_copy_error_offset(l->s.text, &l->p, (size_t)idx, e->context, &off);
-	}
-	pgerr_report(e, "load failed");
-	script_show_location(&l->s, off);
-}
-
-/*
- * BEGIN and the whole file as one message, COMMIT only after every
- * statement succeeded (a killed strata leaves nothing half-loaded).
- */
-static int load_run(struct app *app, struct load *l)
-{
-	struct strbuf msg = STRBUF_INIT;
-	struct pgerr e = { 0 };
-	bool failed = false;
-	size_t body;
-	int done, ret = 0;
-	double start = now_ms();
-
-	strbuf_addstr(&msg, "BEGIN;\n");
-	body = msg.len;
-	sql_strip_copy_data(&l->p, l->s.text, l->s.len, &msg);
-	if (l->p.nr_copies)
-		db_set_copy_data(&app->db, l->s.text, l->p.copies, l->p.nr_copies);
-	done = db_run(&app->db, msg.buf, &e, &failed, NULL, NULL, NULL);
-	if (!failed && db_command(&app->db, "COMMIT", &e)) {
-		failed = true;
-		done = -1;
-	}
-	if (failed) {
-		struct pgerr e2 = { 0 };
-		if (!e.conn_lost)
-			db_command(&app->db, "ROLLBACK", &e2);
-		pgerr_release(&e2);
-		if (interrupted) {
-			err_set_kind("interrupted");
-			error("interrupted: the load was rolled back");
-		} else {
-			err_set_kind("sql");
-			show_failure(l, &e, &msg, body, done);
-			note("rolled back: nothing of %s was loaded", l->s.path);
-		}
-		ret = -1;
-	}
-	l->ms = now_ms() - start;
-	pgerr_release(&e);
-	strbuf_release(&msg);
-	return ret;
-}
-
 static void print_json(struct app *app, const struct load *l)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -201,7 +134,8 @@ int cmd_load(int argc, char **argv, struct app *app)
 	/* the file first: a bad one never reaches the database */
 	app_connect_begin(app);
 	if (load_read(&l) || app_connect(app) || app_lock(app) ||
-	    check_target_empty(app) || load_run(app, &l) ||
+	    check_target_empty(app) ||
+	    script_run_in_tx(app, &l.s, &l.p, "RESET check_function_bodies;\n", &l.ms) ||
 	    app_read_history(app)) {
 		ret = cmd_fail(app, EXIT_FAIL);
 	} else {

@@ -10,6 +10,8 @@
 #include "../cmd.h"
 #include "../schema/catalog.h"
 #include "../db/conn.h"
+#include "../sql/parse.h"
+#include "runner.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
 #include "../util/out.h"
@@ -225,3 +227,80 @@ int schema_file_refresh(struct app *app, const char *path, bool changed)
 	strbuf_release(&sql);
 	return ret;
 }
+
+/* Where a failed statement is in the file: the server's position, else its start. */
+static void show_failure(const struct script *s, const struct parsed *p,
+			 const struct pgerr *e, const struct strbuf *msg, size_t body,
+			 int done, const char *what)
+{
+	int idx = done - 1;	/* BEGIN is the first result */
+	size_t off;
+
+	if (idx < 0 || (size_t)idx >= p->nr) {
+		pgerr_report(e, what);
+		return;
+	}
+	last_err.statement = idx + 1;
+	off = p->stmts[idx].off;
+	if (e->position > 0) {
+		size_t b = sql_char_to_byte(msg->buf, msg->len, e->position);
+		if (b >= body)
+			off = sql_unstrip_offset(p, b - body);
+	} else {
+		sql_copy_error_offset(s->text, p, (size_t)idx, e->context, &off);
+	}
+	pgerr_report(e, what);
+	script_show_location(s, off);
+}
+
+/*
+ * BEGIN, the whole file and 'after' as one message, COMMIT only after
+ * every statement succeeded (a killed strata leaves nothing half-loaded).
+ */
+int script_run_in_tx(struct app *app, const struct script *s,
+		     const struct parsed *p, const char *after, double *ms)
+{
+	struct strbuf msg = STRBUF_INIT;
+	struct pgerr e = { 0 };
+	bool failed = false;
+	size_t body;
+	int done, ret = 0;
+	double start = now_ms();
+	char *what = xasprintf("loading %s failed", s->path);
+
+	strbuf_addstr(&msg, "BEGIN;\n");
+	body = msg.len;
+	sql_strip_copy_data(p, s->text, s->len, &msg);
+	/* strata's own statements after the file's last one, ended or not */
+	strbuf_addstr(&msg, "\n;\n");
+	if (after)
+		strbuf_addstr(&msg, after);
+	if (p->nr_copies)
+		db_set_copy_data(&app->db, s->text, p->copies, p->nr_copies);
+	done = db_run(&app->db, msg.buf, &e, &failed, NULL, NULL, NULL);
+	if (!failed && db_command(&app->db, "COMMIT", &e)) {
+		failed = true;
+		done = -1;
+	}
+	if (failed) {
+		struct pgerr e2 = { 0 };
+		if (!e.conn_lost)
+			db_command(&app->db, "ROLLBACK", &e2);
+		pgerr_release(&e2);
+		if (interrupted) {
+			err_set_kind("interrupted");
+			error("interrupted: %s was rolled back", s->path);
+		} else {
+			err_set_kind("sql");
+			show_failure(s, p, &e, &msg, body, done, what);
+			note("rolled back: nothing of %s was loaded", s->path);
+		}
+		ret = -1;
+	}
+	*ms = now_ms() - start;
+	pgerr_release(&e);
+	strbuf_release(&msg);
+	free(what);
+	return ret;
+}
+

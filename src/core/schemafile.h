@@ -14,6 +14,8 @@ struct app;
 struct config;
 struct db;
 struct strbuf;
+struct script;
+struct parsed;
 
 /* What --dump[=FILE] and --no-dump asked of one run. */
 struct schema_file_choice {
@@ -72,5 +74,14 @@ int write_file_atomically(const char *path, const struct strbuf *text);
  * change stands). Returns 1 written, 0 nothing to do, -1 failed.
  */
 int schema_file_refresh(struct app *app, const char *path, bool changed);
+
+/*
+ * Run the script 's' (parsed into 'p'), then 'after' (strata's own SQL),
+ * in one transaction: BEGIN and all of it as one message, COMMIT only
+ * when every statement succeeded. A failure is rolled back and reported
+ * at the file's line and column. *ms gets the time taken. 0, or -1.
+ */
+int script_run_in_tx(struct app *app, const struct script *s,
+		     const struct parsed *p, const char *after, double *ms);
 
 #endif
