@@ -49,6 +49,7 @@ static const struct command commands[] = {
 	{ "restore", cmd_restore, NULL },
 	{ "dev", cmd_dev, NULL },
 	{ "load", cmd_load, NULL },
+	{ "squash", cmd_squash, NULL },
 	{ "help", cmd_help, NULL },
 };
 

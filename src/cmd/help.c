@@ -199,6 +199,35 @@ static const struct help_entry helps[] = {
 	  "                   --shadow URL (must be empty), a strata_shadow_<hex>\n"
 	  "                   database on the target's server (role with CREATEDB),\n"
 	  "                   or a scratch cluster\n" },
+	{ "load", "load a schema file into an empty database, in one transaction",
+	  "usage: strata load [FILE]\n\n"
+	  "Loads FILE (default: the config's schema_file) into the database in\n"
+	  "one transaction, through libpq: the file is parsed first, so a syntax\n"
+	  "error is reported as file:line:column before anything runs, and a\n"
+	  "server error points at its line; either way nothing stays. Meant for\n"
+	  "strata's own dumps (hand-edited ones too): 'strata dump --with-history'\n"
+	  "then 'strata load' gives a database at the same version in one step.\n"
+	  "Refuses a database that holds any table, view or sequence outside the\n"
+	  "system schemas (the same rule as a scratch database), and a file with\n"
+	  "a statement that cannot run in a transaction (CREATE INDEX\n"
+	  "CONCURRENTLY, BEGIN/COMMIT). Takes the migration lock.\n" },
+	{ "squash", "write a checkpoint: the schema at VERSION, for new databases",
+	  "usage: strata squash --to VERSION\n\n"
+	  "Replays the migrations up to VERSION in a scratch database (see\n"
+	  "--shadow), dumps it, and writes checkpoint_<VERSION>.pgsql into the\n"
+	  "migrations folder: a header naming VERSION and, for each migration it\n"
+	  "covers, its version, the checksum of its up script and its name; then\n"
+	  "the schema. Before writing, it proves it: from empty, the checkpoint\n"
+	  "then the later migrations, and every migration step by step, in two\n"
+	  "scratch databases, must dump the same text; otherwise nothing is written.\n\n"
+	  "'up' on a database with no history applies the checkpoint in one\n"
+	  "transaction (the schema and a stamped history row per covered version),\n"
+	  "then the later migrations. A database with a history goes on with the\n"
+	  "files. Once the covered files are deleted, databases at or past VERSION\n"
+	  "go on; one below it is refused by 'up', naming the checkpoint; 'down'\n"
+	  "cannot revert a migration whose file is gone. A new squash replaces the\n"
+	  "old checkpoint and needs every file it covers.\n\n"
+	  "  --to VERSION   the last migration the checkpoint covers\n" },
 	{ "help", "show help for a command",
 	  "usage: strata help [COMMAND]\n" },
 };

@@ -6,6 +6,7 @@
 #include "../app.h"
 #include "../core/plan.h"
 #include "../core/schemafile.h"
+#include "../core/checkpoint.h"
 #include "../core/scripts.h"
 #include "../core/runner.h"
 #include "../core/target.h"
@@ -122,7 +123,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 	struct script_records rec = { 0 };
 	struct script_plan rep = { 0 };
 	struct schema_file_choice dump;
-	const char *schema_file;
+	const char *schema_file, *checkpoint;
 	bool usage;
 	int o, r;
 
@@ -159,7 +160,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 	 * shows applied stays applied. Anything else takes the lock and reads
 	 * again.
 	 */
-	if (!target_arg && !resume && nothing_pending(app) && repeatables_unchanged(app)) {
+	if (!target_arg && !resume && nothing_pending(app) && app->hist.nr &&
+	    repeatables_unchanged(app)) {
 		memset(&p, 0, sizeof(p));
 		p.from = xstrdup(history_head(&app->hist) ?
 				 history_head(&app->hist)->version : "base");
@@ -182,7 +184,14 @@ int cmd_up(int argc, char **argv, struct app *app)
 		return cmd_fail(app, resume && last_err.kind && !strcmp(last_err.kind, "usage") ?
 				EXIT_USAGE : EXIT_FAIL);
 	}
+	/* an empty database starts from the folder's checkpoint, if any */
+	if (checkpoint_before_up(app, t.kind == TARGET_VERSION ? t.version : NULL,
+				 dry_run, &checkpoint)) {
+		target_release(&t);
+		return cmd_fail(app, EXIT_FAIL);
+	}
 	r = plan_up(app, &t, ooo, resume_version, &p);
+	p.checkpoint = checkpoint;
 	target_release(&t);
 	/*
 	 * Before changing anything, the applied migrations must be the ones

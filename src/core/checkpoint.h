@@ -63,7 +63,7 @@ char *checkpoint_file_name(const char *raw_version);
  * (a dump). 0, or -1 after error() (a file that cannot be read).
  */
 int checkpoint_text(const struct source *src, size_t nr, const char *schema_sql,
-		    struct strbuf *out);
+		    struct strbuf *sb);
 
 /*
  * Run 'up' on an empty database before anything else is planned: when
@@ -98,6 +98,6 @@ int checkpoint_replay(struct app *app, const struct shadow *sh, const char *dir,
 
 /* Dump the scratch database 'sh' (schema_to_sql) into 'out'. 0 or -1. */
 int checkpoint_dump_scratch(struct app *app, const struct shadow *sh,
-			    struct strbuf *out);
+			    struct strbuf *sb);
 
 #endif

@@ -362,7 +362,7 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	}
 	/* schema.sql follows a run that went through, never a half one */
 	if (!failed && !dry_run && p->schema_file) {
-		dumped = schema_file_refresh(app, p->schema_file, p->nr || nr_rep);
+		dumped = schema_file_refresh(app, p->schema_file, p->nr || nr_rep || p->checkpoint);
 		if (dumped < 0)
 			failed = 1;
 	}
@@ -379,6 +379,8 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		}
 		json_kstr(&j, "to", head_after(app, p, done));
 		json_kstr(&j, "schema_file", dumped > 0 ? p->schema_file : NULL);
+		if (!p->down)
+			json_kstr(&j, "checkpoint", p->checkpoint);
 		json_kint(&j, "duration_ms", (long long)(now_ms() - start + 0.5));
 		json_kbool(&j, "ok", !failed);
 		if (failed) {

@@ -25,6 +25,8 @@ struct plan {
 	char *backup;	/* --backup: the file written before the run */
 	/* the schema file to rewrite after the run (schemafile.h), or NULL */
 	const char *schema_file;
+	/* 'up': the checkpoint applied before the steps (checkpoint.h), or NULL */
+	const char *checkpoint;
 };
 
 /*
