@@ -154,6 +154,13 @@ int cmd_squash(int argc, char **argv, struct app *app)
 	}
 	if (!to)
 		return cmd_fail(app, usage_error("squash", "squash needs --to VERSION"));
+	/* three scratch databases, and strata never empties a --shadow one */
+	if (app->cfg.opt_shadow || app->cfg.shadow_url) {
+		err_set_kind("shadow");
+		error("squash needs three scratch databases, and the --shadow database serves once");
+		hint("run squash without --shadow (or shadow = in strata.ini): strata then creates its scratch databases itself");
+		return cmd_fail(app, EXIT_FAIL);
+	}
 	if (app_load_source(app) || checkpoint_load(&app->src, &old) < 0)
 		return cmd_fail(app, EXIT_FAIL);
 	k = squash_target(app, to, &old, &usage);

@@ -25,7 +25,9 @@ test_expect_success 'dump --with-history: the schema, then the history table and
 	grep "^INSERT INTO public.strata_migrations" full.sql | sed -e "s/.*VALUES ('"'"'\([0-9]*\)'"'"'.*/\1/" >versions &&
 	printf "1\n2\n10\n" >expect &&
 	test_cmp expect versions &&
-	test_grep "'"'"'applied'"'"'" full.sql
+	test_grep "'"'"'applied'"'"'" full.sql &&
+	strata -d "$DB" dump --with-history --json >d.json 2>err &&
+	json_check d.json "d[\"with_history\"] is True and \"INSERT INTO public.strata_migrations\" in d[\"sql\"]"
 '
 
 test_expect_success 'load into an empty database: status up to date, same dump, same history' '

@@ -39,6 +39,15 @@ test_expect_success 'no migration layout takes the checkpoint for a migration' '
 	test_grep "4 migrations" out
 '
 
+test_expect_success 'up --dry-run on a fresh database prints the checkpoint, changes nothing' '
+	strata -d "$DB" up --dry-run >out 2>err &&
+	test_grep "^CREATE VIEW public.emails" out &&
+	test_grep "stamped" out &&
+	test_grep "CREATE TABLE notes" out &&
+	test_no_history app &&
+	test_no_table app public.users
+'
+
 test_expect_success 'a fresh database applies the checkpoint, then the later migration; same dump as step by step' '
 	strata -d "$DB" up --json >u.json 2>err &&
 	json_check u.json "d[\"ok\"] is True and d[\"checkpoint\"] == \"checkpoint_3.pgsql\"" &&
@@ -107,6 +116,8 @@ test_expect_success 'usage: --to is needed, must be a version, and beyond an exi
 	test_expect_code 2 strata -d "$DB" squash --to head >out 2>err &&
 	test_expect_code 2 strata -d "$DB" squash --to 99 >out 2>err &&
 	test_expect_code 2 strata -d "$DB" squash --to 4 extra >out 2>err &&
+	test_expect_code 1 strata -d "$DB" --shadow "$DB" squash --to 4 >out 2>err &&
+	test_grep "without --shadow" err &&
 	test_expect_code 1 strata -d "$DB" squash --to 4 >out 2>err &&
 	test_grep "restore the files" err &&
 	test_path_is_missing migrations/checkpoint_4.pgsql
