@@ -27,6 +27,8 @@ int cmd_wait(int argc, char **argv, struct app *app);
 int cmd_backup(int argc, char **argv, struct app *app);
 int cmd_restore(int argc, char **argv, struct app *app);
 int cmd_dev(int argc, char **argv, struct app *app);
+int cmd_load(int argc, char **argv, struct app *app);
+int cmd_squash(int argc, char **argv, struct app *app);
 int cmd_help(int argc, char **argv, struct app *app);
 
 /* A command's own options. */

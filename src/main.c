@@ -48,6 +48,8 @@ static const struct command commands[] = {
 	{ "backup", cmd_backup, NULL },
 	{ "restore", cmd_restore, NULL },
 	{ "dev", cmd_dev, NULL },
+	{ "load", cmd_load, NULL },
+	{ "squash", cmd_squash, NULL },
 	{ "help", cmd_help, NULL },
 };
 

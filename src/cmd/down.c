@@ -5,6 +5,7 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../core/plan.h"
+#include "../core/schemafile.h"
 #include "../core/target.h"
 #include "../core/backup.h"
 #include "../util/out.h"
@@ -28,8 +29,15 @@ int cmd_down(int argc, char **argv, struct app *app)
 	bool dry_run = false, resume = false, backup = false;
 	struct target t;
 	struct plan p;
+	struct schema_file_choice dump;
+	const char *schema_file;
+	bool usage;
 	int o, r;
 
+	/* --dump[=FILE] / --no-dump: the schema file kept current */
+	if (schema_file_take_options("down", &argc, argv, &dump))
+		return cmd_fail(app, EXIT_USAGE);
+	it.argc = argc;
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
 		switch (o) {
 		case -2: return cmd_fail(app, EXIT_USAGE);
@@ -44,6 +52,9 @@ int cmd_down(int argc, char **argv, struct app *app)
 		case O_BACKUP: backup = true; break;
 		}
 	}
+	schema_file = schema_file_for_run(app, &dump, &usage);
+	if (usage)
+		return cmd_fail(app, EXIT_USAGE);
 	if (app_open(app, dry_run))
 		return cmd_fail(app, EXIT_FAIL);
 	if (target_arg && !strcmp(target_arg, "head")) {
@@ -80,6 +91,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 		plan_release(&p);
 		return cmd_fail(app, EXIT_FAIL);
 	}
+	p.schema_file = schema_file;
 	r = plan_run(app, &p, dry_run);
 	plan_release(&p);
 	return r;

@@ -8,69 +8,22 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../schema/catalog.h"
+#include "../core/schemafile.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
 #include "../util/json.h"
 #include "../util/out.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-enum { O_OUTPUT = 1 };
+enum { O_OUTPUT = 1, O_WITH_HISTORY };
 
 static const struct cmd_opt opts[] = {
 	{ "output", 'o', true, O_OUTPUT },
+	{ "with-history", 0, false, O_WITH_HISTORY },
 	{ NULL, 0, false, 0 },
 };
 
-/*
- * Write 'text' to 'path' all or nothing: into "<path>.partial", synced,
- * then renamed over 'path', so a reader (or a failure half-way) never
- * sees half a schema. 0, or -1 after error() (the partial file removed).
- */
-static int write_atomically(const char *path, const struct strbuf *text)
-{
-	char *partial = xasprintf("%s.partial", path);
-	size_t done = 0;
-	int fd, ret = -1;
-
-	fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err_set_kind("files");
-		error("cannot create '%s': %s", partial, strerror(errno));
-		free(partial);
-		return -1;
-	}
-	while (done < text->len) {
-		ssize_t n = write(fd, text->buf + done, text->len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		done += (size_t)n;
-	}
-	if (done < text->len || fsync(fd)) {
-		err_set_kind("files");
-		error("cannot write '%s': %s", partial, strerror(errno));
-		close(fd);
-	} else if (close(fd)) {
-		err_set_kind("files");
-		error("cannot write '%s': %s", partial, strerror(errno));
-	} else if (rename(partial, path)) {
-		err_set_kind("files");
-		error("cannot rename '%s' to '%s': %s", partial, path, strerror(errno));
-	} else {
-		fsync_parent_dir(path);
-		ret = 0;
-	}
-	if (ret)
-		unlink(partial);
-	free(partial);
-	return ret;
-}
-
 static void print_json(struct app *app, const struct schema_model *m,
-		       const char *output, const struct strbuf *sql)
+		       const char *output, bool with_history, const struct strbuf *sql)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json j;
@@ -81,6 +34,7 @@ static void print_json(struct app *app, const struct schema_model *m,
 	json_kstr(&j, "database", PQdb(app->db.conn));
 	json_kstr(&j, "url", app->ci.display);
 	json_kstr(&j, "file", output);
+	json_kbool(&j, "with_history", with_history);
 	json_key(&j, "objects");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < m->nr; i++) {
@@ -103,6 +57,7 @@ int cmd_dump(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
 	const char *arg, *output = NULL;
+	bool with_history = false;
 	struct schema_model m;
 	struct strbuf sql = STRBUF_INIT;
 	int o, ret = EXIT_OK;
@@ -116,6 +71,7 @@ int cmd_dump(int argc, char **argv, struct app *app)
 				return cmd_fail(app, usage_error("dump", "option '-o' needs a file name"));
 			output = arg;
 			break;
+		case O_WITH_HISTORY: with_history = true; break;
 		}
 	}
 	/* without -o, the config's schema_file; "-o -" is stdout */
@@ -126,10 +82,13 @@ int cmd_dump(int argc, char **argv, struct app *app)
 	if (app_connect(app) || schema_read(&app->db, &app->cfg, &m))
 		return cmd_fail(app, EXIT_FAIL);
 	schema_to_sql(&m, &sql);
-	if (output && write_atomically(output, &sql)) {
+	/* the history after the schema: 'strata load' gives a database at head */
+	if (with_history && history_dump_sql(&app->db, &app->cfg, &sql)) {
+		ret = cmd_fail(app, EXIT_FAIL);
+	} else if (output && write_file_atomically(output, &sql)) {
 		ret = cmd_fail(app, EXIT_FAIL);
 	} else if (out.json) {
-		print_json(app, &m, output, &sql);
+		print_json(app, &m, output, with_history, &sql);
 	} else if (output) {
 		verbose("%zu objects", m.nr);
 		say("schema written to %s (%zu objects)", output, m.nr);

@@ -23,6 +23,7 @@ static const struct help_entry helps[] = {
 	  "              (0001_a.sql exists: 0002_<name>...)\n" },
 	{ "up", "apply pending migrations",
 	  "usage: strata up [TARGET] [--dry-run] [--out-of-order] [--resume] [--backup]\n"
+	  "                 [--dump[=FILE] | --no-dump]\n"
 	  "aliases: upgrade, run\n\n"
 	  "Applies pending migrations in version order up to TARGET: head (the\n"
 	  "default), +N (the next N), or a version (or a unique prefix of one).\n"
@@ -31,25 +32,37 @@ static const struct help_entry helps[] = {
 	  "Then, when the database reached head, the repeatable migrations\n"
 	  "(R__NAME.sql, repeatable/NAME.sql) never run or changed since they ran,\n"
 	  "in name order, each in one transaction with its record.\n"
-	  "A script may hold COPY ... FROM stdin data ending with a line '\\.'.\n\n"
+	  "A script may hold COPY ... FROM stdin data ending with a line '\\.'.\n"
+	  "A database with no history starts from the folder's checkpoint, if any\n"
+	  "(see 'strata help squash').\n\n"
 	  "  --dry-run       print the SQL that would run, strata's own included\n"
 	  "  --out-of-order  also apply pending migrations older than the newest\n"
 	  "                  applied one (config: out_of_order = allow)\n"
 	  "  --resume        continue a migration that stopped part-way (partial)\n"
 	  "                  from the statement where it stopped\n"
 	  "  --backup        write a backup first (see 'strata help backup'), when\n"
-	  "                  anything is to be applied\n" },
+	  "                  anything is to be applied\n"
+	  "  --dump[=FILE]   after changing the database, rewrite FILE (default:\n"
+	  "                  the config's schema_file) with 'strata dump'\n"
+	  "  --no-dump       leave the schema file alone this time\n" },
 	{ "down", "revert applied migrations",
 	  "usage: strata down [TARGET] [--dry-run] [--all] [--resume] [--backup]\n"
+	  "                   [--dump[=FILE] | --no-dump]\n"
 	  "aliases: downgrade, revert\n\n"
 	  "Reverts the last applied migration by default. TARGET: -N (N steps),\n"
 	  "a version (revert all after it; that one stays applied), or base\n"
 	  "(revert all; --all means the same).\n\n"
 	  "  --dry-run   print the SQL that would run\n"
 	  "  --resume    continue a down that stopped part-way (reverting)\n"
-	  "  --backup    write a backup first (see 'strata help backup')\n" },
+	  "  --backup    write a backup first (see 'strata help backup')\n"
+	  "  --dump[=FILE]   after changing the database, rewrite FILE (default:\n"
+	  "                  the config's schema_file) with 'strata dump'\n"
+	  "  --no-dump       leave the schema file alone this time\n" },
 	{ "redo", "revert the last migration and apply it again",
-	  "usage: strata redo [--dry-run]\n" },
+	  "usage: strata redo [--dry-run] [--dump[=FILE] | --no-dump]\n\n"
+	  "  --dump[=FILE]   after changing the database, rewrite FILE (default:\n"
+	  "                  the config's schema_file) with 'strata dump'\n"
+	  "  --no-dump       leave the schema file alone this time\n" },
 	{ "seed", "run the seeds folder's SQL files on a database at head",
 	  "usage: strata seed [NAME...] [--dry-run] [--force] [--again]\n\n"
 	  "Runs the .sql files of the seeds folder (development or test data) in\n"
@@ -85,7 +98,7 @@ static const struct help_entry helps[] = {
 	  "The applied migrations, oldest first, with when and how long; -v adds\n"
 	  "each migration's SQL (from its file).\n" },
 	{ "dump", "print the database's schema as SQL, from the catalog",
-	  "usage: strata dump [-o FILE]\n\n"
+	  "usage: strata dump [-o FILE] [--with-history]\n\n"
 	  "Reads the schema from the catalog (one read-only transaction) and\n"
 	  "prints it as SQL that rebuilds it in an empty database (psql -1 -f):\n"
 	  "schemas, extensions, types, sequences, functions, tables, views,\n"
@@ -97,7 +110,10 @@ static const struct help_entry helps[] = {
 	  "Needs PostgreSQL 13 or later.\n\n"
 	  "  -o, --output FILE   write to FILE (all or nothing: a temporary file\n"
 	  "                      renamed over it) instead of stdout; without -o,\n"
-	  "                      the config's schema_file when set; -o - is stdout\n" },
+	  "                      the config's schema_file when set; -o - is stdout\n"
+	  "  --with-history      append the history table as strata creates it and\n"
+	  "                      its rows (INSERTs in version order), so that\n"
+	  "                      'strata load' gives a database at the same version\n" },
 	{ "stamp", "record migrations as applied without running them",
 	  "usage: strata stamp TARGET [--dry-run]\n\n"
 	  "Records every migration up to TARGET (head, a version, +N) as applied,\n"
@@ -199,6 +215,35 @@ static const struct help_entry helps[] = {
 	  "                   --shadow URL (must be empty), a strata_shadow_<hex>\n"
 	  "                   database on the target's server (role with CREATEDB),\n"
 	  "                   or a scratch cluster\n" },
+	{ "load", "load a schema file into an empty database, in one transaction",
+	  "usage: strata load [FILE]\n\n"
+	  "Loads FILE (default: the config's schema_file) into the database in\n"
+	  "one transaction, through libpq: the file is parsed first, so a syntax\n"
+	  "error is reported as file:line:column before anything runs, and a\n"
+	  "server error points at its line; either way nothing stays. Meant for\n"
+	  "strata's own dumps (hand-edited ones too): 'strata dump --with-history'\n"
+	  "then 'strata load' gives a database at the same version in one step.\n"
+	  "Refuses a database that holds any table, view or sequence outside the\n"
+	  "system schemas (the same rule as a scratch database), and a file with\n"
+	  "a statement that cannot run in a transaction (CREATE INDEX\n"
+	  "CONCURRENTLY, BEGIN/COMMIT). Takes the migration lock.\n" },
+	{ "squash", "write a checkpoint: the schema at VERSION, for new databases",
+	  "usage: strata squash --to VERSION\n\n"
+	  "Replays the migrations up to VERSION in a scratch database (see\n"
+	  "--shadow), dumps it, and writes checkpoint_<VERSION>.pgsql into the\n"
+	  "migrations folder: a header naming VERSION and, for each migration it\n"
+	  "covers, its version, the checksum of its up script and its name; then\n"
+	  "the schema. Before writing, it proves it: from empty, the checkpoint\n"
+	  "then the later migrations, and every migration step by step, in two\n"
+	  "scratch databases, must dump the same text; otherwise nothing is written.\n\n"
+	  "'up' on a database with no history applies the checkpoint in one\n"
+	  "transaction (the schema and a stamped history row per covered version),\n"
+	  "then the later migrations. A database with a history goes on with the\n"
+	  "files. Once the covered files are deleted, databases at or past VERSION\n"
+	  "go on; one below it is refused by 'up', naming the checkpoint; 'down'\n"
+	  "cannot revert a migration whose file is gone. A new squash replaces the\n"
+	  "old checkpoint and needs every file it covers.\n\n"
+	  "  --to VERSION   the last migration the checkpoint covers\n" },
 	{ "help", "show help for a command",
 	  "usage: strata help [COMMAND]\n" },
 };

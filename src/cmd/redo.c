@@ -6,6 +6,7 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../core/plan.h"
+#include "../core/schemafile.h"
 #include "../core/target.h"
 #include "../core/runner.h"
 #include "../util/util.h"
@@ -25,8 +26,15 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	bool dry_run = false;
 	struct target t = { TARGET_RELATIVE, -1, NULL };
 	struct plan p;
+	struct schema_file_choice dump;
+	const char *schema_file;
+	bool usage;
 	int o, r;
 
+	/* --dump[=FILE] / --no-dump: the schema file kept current */
+	if (schema_file_take_options("redo", &argc, argv, &dump))
+		return cmd_fail(app, EXIT_USAGE);
+	it.argc = argc;
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
 		switch (o) {
 		case -2: return cmd_fail(app, EXIT_USAGE);
@@ -34,6 +42,9 @@ int cmd_redo(int argc, char **argv, struct app *app)
 		case O_DRY_RUN: dry_run = true; break;
 		}
 	}
+	schema_file = schema_file_for_run(app, &dump, &usage);
+	if (usage)
+		return cmd_fail(app, EXIT_USAGE);
 	if (app_open(app, dry_run) ||
 	    plan_check_blocked(app, false, true, &resume_version) ||
 	    plan_check_changed(app))
@@ -54,6 +65,7 @@ int cmd_redo(int argc, char **argv, struct app *app)
 		return cmd_fail(app, EXIT_FAIL);
 	}
 	p.redo = true;
+	p.schema_file = schema_file;
 	r = plan_run(app, &p, dry_run);
 	plan_release(&p);
 	return r;

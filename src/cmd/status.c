@@ -7,6 +7,7 @@
 #include "../app.h"
 #include "../core/version.h"
 #include "../core/scripts.h"
+#include "../core/checkpoint.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
 #include "../util/json.h"
@@ -22,6 +23,7 @@ static const struct cmd_opt opts[] = {
 struct row {
 	const char *version, *norm, *name, *state, *applied_at, *error;
 	const char *file;	/* relative to the folder */
+	const char *checkpoint;	/* its file is gone, the checkpoint covers it */
 	long long duration_ms;
 	bool out_of_order, reversible, stamped;
 	int statements_done;
@@ -110,6 +112,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 	const struct applied *head;
 	struct script_records rec = { 0 };
 	struct script_plan rp = { 0 };
+	struct checkpoint cp = { 0 };
 	int o, ret = EXIT_OK;
 
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
@@ -122,11 +125,13 @@ int cmd_status(int argc, char **argv, struct app *app)
 	}
 	/* read and hash the files while the server starts the session */
 	app_connect_begin(app);
-	if (app_load_source(app))
+	if (app_load_source(app) || checkpoint_load(&app->src, &cp) < 0)
 		return cmd_fail(app, EXIT_FAIL);
 	source_checksum_start(&app->src);
-	if (app_connect(app) || app_read_history(app))
+	if (app_connect(app) || app_read_history(app)) {
+		checkpoint_release(&cp);
 		return cmd_fail(app, EXIT_FAIL);
+	}
 	source_checksum_wait(&app->src);
 	head = history_head(&app->hist);
 
@@ -164,9 +169,16 @@ int cmd_status(int argc, char **argv, struct app *app)
 		if (c > 0) {
 			r->version = r->norm = a->version;
 			r->name = a->name;
+			hi++;
+			/* squashed: the file was deleted, as the checkpoint allows */
+			if (checkpoint_covers(&cp, a->version) && !strcmp(a->state, "applied")) {
+				r->state = "applied";
+				r->checkpoint = cp.file;
+				n_applied++;
+				continue;
+			}
 			r->state = "missing";
 			n_other++;
-			hi++;
 			continue;
 		}
 		si++, hi++;
@@ -231,6 +243,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 				json_kstr(&j, "duration_ms", NULL);
 			json_kbool(&j, "stamped", r->stamped);
 			json_kstr(&j, "file", r->file ? source_path(&app->src, r->file) : NULL);
+			json_kstr(&j, "checkpoint", r->checkpoint);
 			json_kbool(&j, "reversible", r->reversible);
 			if (strcmp(r->state, "partial") == 0 || strcmp(r->state, "reverting") == 0) {
 				json_kint(&j, "statements_done", r->statements_done);
@@ -283,6 +296,8 @@ int cmd_status(int argc, char **argv, struct app *app)
 				strbuf_addstr(&extra, "  (file edited after it was applied)");
 			if (!strcmp(r->state, "missing"))
 				strbuf_addstr(&extra, "  (applied, file not found)");
+			if (r->checkpoint)
+				strbuf_addf(&extra, "  (in %s)", r->checkpoint);
 			say("%s%-10s%s %-*s  %-*.*s  %-20s %8s%s", state_color(r->state), r->state,
 			    c_reset(), (int)wv, r->version, (int)wn, (int)wn, r->name, at, took, extra.buf);
 			strbuf_release(&extra);
@@ -301,6 +316,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 	if (exit_code && (n_pending || n_other || rp.nr_run))
 		ret = EXIT_PENDING;
 out:
+	checkpoint_release(&cp);
 	script_plan_release(&rp);
 	scripts_records_release(&rec);
 	free(rows);

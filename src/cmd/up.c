@@ -5,6 +5,8 @@
 #include "../cmd.h"
 #include "../app.h"
 #include "../core/plan.h"
+#include "../core/schemafile.h"
+#include "../core/checkpoint.h"
 #include "../core/scripts.h"
 #include "../core/runner.h"
 #include "../core/target.h"
@@ -120,8 +122,15 @@ int cmd_up(int argc, char **argv, struct app *app)
 	struct plan p;
 	struct script_records rec = { 0 };
 	struct script_plan rep = { 0 };
+	struct schema_file_choice dump;
+	const char *schema_file, *checkpoint;
+	bool usage;
 	int o, r;
 
+	/* --dump[=FILE] / --no-dump: the schema file kept current */
+	if (schema_file_take_options("up", &argc, argv, &dump))
+		return cmd_fail(app, EXIT_USAGE);
+	it.argc = argc;
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
 		switch (o) {
 		case -2: return cmd_fail(app, EXIT_USAGE);
@@ -136,6 +145,9 @@ int cmd_up(int argc, char **argv, struct app *app)
 		case O_BACKUP: backup = true; break;
 		}
 	}
+	schema_file = schema_file_for_run(app, &dump, &usage);
+	if (usage)
+		return cmd_fail(app, EXIT_USAGE);
 	/* the files first: nothing touches the database if one is bad */
 	app_connect_begin(app);
 	if (app_load_source(app))
@@ -148,11 +160,13 @@ int cmd_up(int argc, char **argv, struct app *app)
 	 * shows applied stays applied. Anything else takes the lock and reads
 	 * again.
 	 */
-	if (!target_arg && !resume && nothing_pending(app) && repeatables_unchanged(app)) {
+	if (!target_arg && !resume && nothing_pending(app) && app->hist.nr &&
+	    repeatables_unchanged(app)) {
 		memset(&p, 0, sizeof(p));
 		p.from = xstrdup(history_head(&app->hist) ?
 				 history_head(&app->hist)->version : "base");
 		p.rep = &rep;	/* none to run */
+		p.schema_file = schema_file;	/* written only when missing */
 		r = plan_run(app, &p, dry_run);
 		plan_release(&p);
 		return r;
@@ -170,7 +184,14 @@ int cmd_up(int argc, char **argv, struct app *app)
 		return cmd_fail(app, resume && last_err.kind && !strcmp(last_err.kind, "usage") ?
 				EXIT_USAGE : EXIT_FAIL);
 	}
+	/* an empty database starts from the folder's checkpoint, if any */
+	if (checkpoint_before_up(app, t.kind == TARGET_VERSION ? t.version : NULL,
+				 dry_run, &checkpoint)) {
+		target_release(&t);
+		return cmd_fail(app, EXIT_FAIL);
+	}
 	r = plan_up(app, &t, ooo, resume_version, &p);
+	p.checkpoint = checkpoint;
 	target_release(&t);
 	/*
 	 * Before changing anything, the applied migrations must be the ones
@@ -187,6 +208,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 		r = -1;
 	if (!r) {
 		p.rep = &rep;
+		p.schema_file = schema_file;
 		r = plan_run(app, &p, dry_run);
 	} else {
 		r = cmd_fail(app, r == -2 ? EXIT_USAGE : EXIT_FAIL);

@@ -504,6 +504,8 @@ int config_resolve(struct config *c, bool *usage)
 	/* where 'strata dump' writes without -o (NULL: stdout) */
 	v = ini_val(&st, "schema_file");
 	c->schema_file = v && *v ? xstrdup(v) : NULL;
+	/* 'up' keeps only an environment's own file current (schemafile.h) */
+	c->schema_file_inherited = c->schema_file && c->env && !env_has(&st, "schema_file");
 	if (c->cfg_url)	/* a URL in a file in the repository: never print it */
 		conninfo_note_secrets(c->cfg_url);
 	/* the scratch database (core/shadow.h); --shadow wins */

@@ -49,6 +49,7 @@ struct config {
 	char *cfg_url;		/* url = ... from the config file */
 	char *backups_dir;	/* backups = DIR, or NULL */
 	char *schema_file;	/* schema_file = FILE ('dump'), or NULL */
+	bool schema_file_inherited;	/* from [strata], under -e NAME */
 	char **env_names;	/* [env.*] sections seen, for messages */
 	int nr_env_names;
 

@@ -5,6 +5,7 @@
 #include "version.h"
 #include "scripts.h"
 #include "sumcache.h"
+#include "schemafile.h"
 #include "../app.h"
 #include "../util/util.h"
 #include "../util/strbuf.h"
@@ -345,6 +346,7 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	int failed = 0;
 	size_t nr_rep = p->rep ? p->rep->nr_run : 0;
 	size_t done;
+	int dumped = 0;
 	double start = now_ms();
 
 	r.app = app;
@@ -402,6 +404,20 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 	done = failed ? (size_t)r.nr_done + r.nr_skipped : p->nr;
 	if (done > p->nr)
 		done = p->nr;
+	if (!out.json && !dry_run && (p->nr || nr_rep)) {
+		const char *now_at = version_label(app, head_after(app, p, done));
+		if (p->redo && !failed)
+			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
+		else if (r.nr_done || !failed)
+			say("%s %s in %.0f ms; now at %s", p->down ? "reverted" : "applied",
+			    done_phrase(r.nr_done, p->rep), now_ms() - start, now_at);
+	}
+	/* schema.sql follows a run that went through, never a half one */
+	if (!failed && !dry_run && p->schema_file) {
+		dumped = schema_file_refresh(app, p->schema_file, p->nr || nr_rep || p->checkpoint);
+		if (dumped < 0)
+			failed = 1;
+	}
 	if (out.json) {
 		json_arr_end(&j);
 		if (p->rep) {
@@ -414,6 +430,9 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 			json_raw(&j, sqldoc.buf);
 		}
 		json_kstr(&j, "to", head_after(app, p, done));
+		json_kstr(&j, "schema_file", dumped > 0 ? p->schema_file : NULL);
+		if (!p->down)
+			json_kstr(&j, "checkpoint", p->checkpoint);
 		json_kint(&j, "duration_ms", (long long)(now_ms() - start + 0.5));
 		json_kbool(&j, "ok", !failed);
 		if (failed) {
@@ -421,13 +440,6 @@ int plan_run(struct app *app, struct plan *p, bool dry_run)
 		}
 		json_obj_end(&j);
 		out_json(&doc);
-	} else if (!dry_run && (p->nr || nr_rep)) {
-		const char *now_at = version_label(app, head_after(app, p, done));
-		if (p->redo && !failed)
-			say("redone in %.0f ms; now at %s", now_ms() - start, now_at);
-		else if (r.nr_done || !failed)
-			say("%s %s in %.0f ms; now at %s", p->down ? "reverted" : "applied",
-			    done_phrase(r.nr_done, p->rep), now_ms() - start, now_at);
 	}
 	strbuf_release(&doc);
 	strbuf_release(&sqldoc);

@@ -24,6 +24,10 @@ struct plan {
 	struct script_plan *rep;
 	char *backup;	/* --backup: the file written before the run */
 	struct sumcache *cache;	/* while plan_up() checks the files */
+	/* the schema file to rewrite after the run (schemafile.h), or NULL */
+	const char *schema_file;
+	/* 'up': the checkpoint applied before the steps (checkpoint.h), or NULL */
+	const char *checkpoint;
 };
 
 /*

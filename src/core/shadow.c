@@ -265,12 +265,7 @@ bool shadow_alive(const struct shadow *sh)
 
 /* ---- checking it is empty ----------------------------------------------- */
 
-/*
- * Connect to the scratch database and make sure it holds no relation
- * outside the system schemas: a database given by the user that does is
- * someone's data, and strata refuses it rather than drop anything.
- */
-static int check_empty(struct shadow *sh, long wait_ms)
+int db_count_relations(struct db *db, long long *count, char **example)
 {
 	static const char sql[] =
 		"SELECT pg_catalog.count(*), pg_catalog.min(n.nspname OPERATOR(pg_catalog.||) '.' "
@@ -278,9 +273,32 @@ static int check_empty(struct shadow *sh, long wait_ms)
 		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		"WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
 		"AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'";
-	struct db db = { 0 };
 	struct pgerr e = { 0 };
-	PGresult *r;
+	PGresult *r = db_query(db, sql, &e);
+
+	*example = NULL;
+	if (!r) {
+		pgerr_report(&e, "cannot read the database's catalog");
+		pgerr_release(&e);
+		return -1;
+	}
+	*count = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	if (*count)
+		*example = xstrdup(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Connect to the scratch database and make sure it holds no relation
+ * outside the system schemas: a database given by the user that does is
+ * someone's data, and strata refuses it rather than drop anything.
+ */
+static int check_empty(struct shadow *sh, long wait_ms)
+{
+	struct db db = { 0 };
+	long long n;
+	char *example;
 	int ret = 0;
 
 	if (db_connect(&db, &sh->ci, wait_ms)) {
@@ -288,19 +306,15 @@ static int check_empty(struct shadow *sh, long wait_ms)
 		return -1;
 	}
 	sh->server_version = db.server_version;
-	r = db_query(&db, sql, &e);
-	if (!r) {
-		pgerr_report(&e, "cannot read the scratch database's catalog");
+	if (db_count_relations(&db, &n, &example)) {
 		ret = -1;
-	} else if (strcmp(PQgetvalue(r, 0, 0), "0")) {
+	} else if (n) {
 		err_set_kind("shadow");
-		ret = error("the scratch database %s is not empty: it holds %s relation%s (%s, ...)",
-			    sh->ci.display, PQgetvalue(r, 0, 0),
-			    strcmp(PQgetvalue(r, 0, 0), "1") ? "s" : "", PQgetvalue(r, 0, 1));
+		ret = error("the scratch database %s is not empty: it holds %lld relation%s (%s, ...)",
+			    sh->ci.display, n, n == 1 ? "" : "s", example);
 		hint("give --shadow (or shadow = URL in the config) an empty database: strata fills it and never drops what it finds");
 	}
-	PQclear(r);
-	pgerr_release(&e);
+	free(example);
 	db_close(&db);
 	return ret;
 }

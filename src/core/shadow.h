@@ -64,6 +64,15 @@ bool shadow_alive(const struct shadow *sh);
 /* Remove what shadow_open() created and release 'sh'. Safe to repeat. */
 void shadow_close(struct shadow *sh);
 
+struct db;
+/*
+ * The emptiness rule of a scratch database (and of 'strata load'): how
+ * many relations the database holds outside the system schemas, and the
+ * first of them by name in *example (caller frees; NULL when none).
+ * 0, or -1 after error().
+ */
+int db_count_relations(struct db *db, long long *count, char **example);
+
 /* "url", "database", "cluster". */
 const char *shadow_kind_name(enum shadow_kind kind);
 
