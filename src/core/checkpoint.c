@@ -22,8 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PREFIX "checkpoint_"
-#define SUFFIX ".pgsql"
 #define TAG_VERSION "-- strata:checkpoint "
 #define TAG_COVERS "-- strata:covers "
 /* The child strata finds the scratch database's URL here (never in argv). */
@@ -31,14 +29,7 @@
 
 char *checkpoint_file_name(const char *raw_version)
 {
-	return xasprintf(PREFIX "%s" SUFFIX, raw_version);
-}
-
-static bool is_checkpoint_name(const char *n)
-{
-	size_t len = strlen(n);
-	return str_starts(n, PREFIX) && str_ends(n, SUFFIX) &&
-	       len > strlen(PREFIX) + strlen(SUFFIX);
+	return xasprintf(CHECKPOINT_PREFIX "%s" CHECKPOINT_SUFFIX, raw_version);
 }
 
 void checkpoint_release(struct checkpoint *cp)
@@ -131,35 +122,18 @@ static int parse_header(struct checkpoint *cp)
 
 int checkpoint_load(const struct source *src, struct checkpoint *cp)
 {
-	/* a descriptor of its own: readdir() moves its offset */
-	int fd = openat(src->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	int ret = 0;
-
 	memset(cp, 0, sizeof(*cp));
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return error("cannot read '%s': %s", src->dir, strerror(errno));
+	/* source_load() noted the checkpoint files while it scanned the folder */
+	if (!src->nr_checkpoints)
+		return 0;
+	if (src->nr_checkpoints > 1) {
+		err_set_kind("files");
+		error("two checkpoints in %s: '%s' and '%s'", src->dir, src->checkpoints[0],
+		      src->checkpoints[1]);
+		hint("a folder holds one checkpoint: keep the newer one");
+		return -1;
 	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || !is_checkpoint_name(de->d_name))
-			continue;
-		if (cp->file) {
-			err_set_kind("files");
-			error("two checkpoints in %s: '%s' and '%s'", src->dir, cp->file, de->d_name);
-			hint("a folder holds one checkpoint: keep the newer one");
-			ret = -1;
-			break;
-		}
-		cp->file = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (ret || !cp->file) {
-		checkpoint_release(cp);
-		return ret;
-	}
+	cp->file = xstrdup(src->checkpoints[0]);
 	if (script_read_file(src, cp->file, &cp->s) || parse_header(cp)) {
 		err_set_kind("files");
 		checkpoint_release(cp);
@@ -410,7 +384,7 @@ static int folder_with(struct app *app, const char *name, const struct strbuf *t
 	d = opendir(abs_src);
 	while (d && (de = readdir(d))) {
 		char *from, *to;
-		if (de->d_name[0] == '.' || is_checkpoint_name(de->d_name))
+		if (de->d_name[0] == '.' || source_is_checkpoint_name(de->d_name))
 			continue;
 		from = xasprintf("%s/%s", abs_src, de->d_name);
 		to = xasprintf("%s/%s", dir, de->d_name);

@@ -377,7 +377,15 @@ int source_load(struct source *src, const char *dir)
 	}
 	while ((de = readdir(d))) {
 		struct entry e;
-		int r = scan_entry(src, de, &e);
+		int r;
+
+		if (de->d_name[0] != '.' && source_is_checkpoint_name(de->d_name)) {
+			if (src->nr_checkpoints < ARRAY_SIZE(src->checkpoints))
+				src->checkpoints[src->nr_checkpoints] = xstrdup(de->d_name);
+			src->nr_checkpoints++;
+			continue;
+		}
+		r = scan_entry(src, de, &e);
 		if (r < 0)
 			bad = 1;
 		if (r <= 0)
@@ -426,9 +434,17 @@ int source_load_seeds(struct source *src, const char *dir)
 	return 0;
 }
 
+bool source_is_checkpoint_name(const char *n)
+{
+	return str_starts(n, CHECKPOINT_PREFIX) && str_ends(n, CHECKPOINT_SUFFIX) &&
+	       strlen(n) > strlen(CHECKPOINT_PREFIX) + strlen(CHECKPOINT_SUFFIX);
+}
+
 void source_release(struct source *src)
 {
 	source_checksum_wait(src);
+	for (size_t i = 0; i < ARRAY_SIZE(src->checkpoints); i++)
+		free(src->checkpoints[i]);
 	free(src->m);
 	free(src->scripts);
 	free(src->sums);

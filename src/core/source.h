@@ -56,6 +56,12 @@ struct source {
 	/* the repeatable migrations (a seeds folder: its seeds), by name */
 	struct named_script *scripts;
 	size_t nr_scripts, alloc_scripts;
+	/*
+	 * Checkpoint files seen in the folder (core/checkpoint.h), so that
+	 * finding them costs no second scan: the first two names, and how many.
+	 */
+	char *checkpoints[2];
+	size_t nr_checkpoints;
 	char (*sums)[65];	/* up-script checksums, after source_checksum_start() */
 	struct sum_job *sum_job;	/* checksums being computed */
 	pthread_t sum_thread;
@@ -67,6 +73,11 @@ struct source {
  * version.
  */
 int source_load(struct source *src, const char *dir);
+
+/* A checkpoint's file name: checkpoint_<VERSION>.pgsql, never a migration. */
+#define CHECKPOINT_PREFIX "checkpoint_"
+#define CHECKPOINT_SUFFIX ".pgsql"
+bool source_is_checkpoint_name(const char *name);
 void source_release(struct source *src);
 /*
  * Read a seeds folder: every .sql file in it is a seed, named after the
