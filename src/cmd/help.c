@@ -98,6 +98,24 @@ static const struct help_entry helps[] = {
 	  "  -o, --output FILE   write to FILE (all or nothing: a temporary file\n"
 	  "                      renamed over it) instead of stdout; without -o,\n"
 	  "                      the config's schema_file when set; -o - is stdout\n" },
+	{ "test", "prove that every down undoes its up, in a scratch database",
+	  "usage: strata test [--from VERSION] [--to VERSION] [--chain] [--strict]\n\n"
+	  "In a scratch database (see --shadow; the target is never changed), for\n"
+	  "each migration of the folder, after applying those before it: reads\n"
+	  "the schema, runs up, reads it, runs down, and compares with the schema\n"
+	  "before up; then runs up again and compares with the first up. Scripts\n"
+	  "run as 'up' and 'down' run them (transactions, no-transaction files).\n"
+	  "One line per migration: ok, irreversible (no down script), column\n"
+	  "order only (down restores every column, in another order), down does\n"
+	  "not restore, down fails, up not re-runnable, up fails (the migrations\n"
+	  "after it are not tested); the differences object by object below it.\n"
+	  "Exit 1 when a down fails, does not restore, or an up fails or cannot\n"
+	  "run again; irreversible and column order only fail with --strict.\n\n"
+	  "  --from VERSION   first migration to test (those before are applied)\n"
+	  "  --to VERSION     last migration to test\n"
+	  "  --chain          instead: all ups, all downs (must give the schema\n"
+	  "                   before), all ups again (must give the same schema)\n"
+	  "  --strict         irreversible and column order only fail too\n" },
 	{ "stamp", "record migrations as applied without running them",
 	  "usage: strata stamp TARGET [--dry-run]\n\n"
 	  "Records every migration up to TARGET (head, a version, +N) as applied,\n"
