@@ -49,6 +49,12 @@ static const char *const verdict_names[] = {
 	"down fails", "up not re-runnable", "up fails", "not tested",
 };
 
+/* The same in --json. */
+static const char *const verdict_ids[] = {
+	"ok", "irreversible", "column_order", "not_restored",
+	"down_fails", "not_rerunnable", "up_fails", "not_tested",
+};
+
 /* Does 'v' fail the run? Irreversible and column order only with --strict. */
 static bool verdict_fails(enum verdict v, bool strict)
 {
@@ -397,7 +403,7 @@ static void json_result(struct json *j, const struct result *r)
 	json_obj_begin(j);
 	json_kstr(j, "version", r->m ? r->m->version : NULL);
 	json_kstr(j, "name", r->m ? r->m->name : "chain");
-	json_kstr(j, "result", verdict_names[r->v]);
+	json_kstr(j, "result", verdict_ids[r->v]);
 	json_kstr(j, "error", r->error);
 	json_kint(j, "up_ms", (long long)(r->up_ms + 0.5));
 	json_kint(j, "down_ms", (long long)(r->down_ms + 0.5));
@@ -446,7 +452,7 @@ static void print_json(const struct tester *t, enum shadow_kind scratch, bool ok
 		long long n = 0;
 		for (size_t i = 0; i < t->nr; i++)
 			n += t->res[i].v == v;
-		json_kint(&j, verdict_names[v], n);
+		json_kint(&j, verdict_ids[v], n);
 	}
 	json_obj_end(&j);
 	json_kint(&j, "tested", (long long)tested);
