@@ -79,6 +79,8 @@ struct tester {
 	size_t first, last;	/* the migrations tested: src.m[first..last] */
 	bool chain, strict;
 	double start_ms;
+	struct schema_model cur;	/* after the last migration tested */
+	bool have_cur;
 };
 
 static void worse(struct result *r, enum verdict v)
@@ -171,6 +173,16 @@ static struct result *new_result(struct tester *t, const struct migration *m)
 }
 
 /*
+ * The schema a migration leaves is the one the next starts from: kept,
+ * it saves one catalog read per migration.
+ */
+static void keep_schema(struct tester *t, struct schema_model *m)
+{
+	t->cur = *m;
+	t->have_cur = true;
+}
+
+/*
  * Up, down, up again for migration 'm', from the state the ones before
  * left. Returns 1 when the scratch database is no longer where the next
  * migration expects it (the rest cannot be tested), 0 to go on, -1 when
@@ -182,10 +194,13 @@ static int test_one(struct tester *t, struct migration *m)
 	struct result *r = new_result(t, m);
 	struct schema_model s0, s1, s2, s3;
 	bool in_tx;
-	int ret = 0;
 
-	if (snapshot(app, &s0))
+	if (t->have_cur) {
+		s0 = t->cur;
+		t->have_cur = false;
+	} else if (snapshot(app, &s0)) {
 		return -1;
+	}
 	if (run_script(app, m, false, &r->up_ms, &r->error, &in_tx)) {
 		r->v = V_UP_FAILS;
 		schema_model_release(&s0);
@@ -201,36 +216,40 @@ static int test_one(struct tester *t, struct migration *m)
 		return -1;
 	}
 	if (run_script(app, m, true, &r->down_ms, &r->error, &in_tx)) {
-		/* a statement-by-statement down stopped half-way: stuck there */
 		r->v = !strcmp(last_err.kind ? last_err.kind : "", "irreversible") ?
 			V_IRREVERSIBLE : V_DOWN_FAILS;
-		ret = in_tx ? 0 : 1;
-		goto done1;
+		schema_model_release(&s0);
+		/* a statement-by-statement down stopped half-way: stuck there */
+		if (!in_tx) {
+			schema_model_release(&s1);
+			return 1;
+		}
+		keep_schema(t, &s1);	/* rolled back: still S1 */
+		return 0;
 	}
 	if (snapshot(app, &s2)) {
-		ret = -1;
-		goto done1;
+		schema_model_release(&s0);
+		schema_model_release(&s1);
+		return -1;
 	}
 	schema_diff(&s0, &s2, &r->after_down);
 	worse(r, judge(&r->after_down, V_NOT_RESTORED));
+	schema_model_release(&s0);
+	schema_model_release(&s2);
 	if (run_script(app, m, false, &r->reup_ms, &r->error, &in_tx)) {
 		worse(r, V_NOT_RERUNNABLE);
-		ret = 1;
-		goto done2;
+		schema_model_release(&s1);
+		return 1;
 	}
 	if (snapshot(app, &s3)) {
-		ret = -1;
-		goto done2;
+		schema_model_release(&s1);
+		return -1;
 	}
 	schema_diff(&s1, &s3, &r->after_reup);
 	worse(r, judge(&r->after_reup, V_NOT_RERUNNABLE));
-	schema_model_release(&s3);
-done2:
-	schema_model_release(&s2);
-done1:
 	schema_model_release(&s1);
-	schema_model_release(&s0);
-	return ret;
+	keep_schema(t, &s3);
+	return 0;
 }
 
 /* ---- the whole chain --------------------------------------------------- */
@@ -545,6 +564,8 @@ static void tester_release(struct tester *t)
 		free(t->res[i].error);
 	}
 	free(t->res);
+	if (t->have_cur)
+		schema_model_release(&t->cur);
 }
 
 int cmd_test(int argc, char **argv, struct app *app)
