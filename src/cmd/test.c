@@ -12,6 +12,7 @@
 #include "../compat.h"
 #include "../cmd.h"
 #include "../app.h"
+#include "../core/replay.h"
 #include "../core/runner.h"
 #include "../core/shadow.h"
 #include "../core/target.h"
@@ -89,62 +90,7 @@ static void worse(struct result *r, enum verdict v)
 		r->v = v;
 }
 
-/* ---- running scripts --------------------------------------------------- */
-
-/* "file:line: message" of the error just reported (last_err). */
-static char *error_text(void)
-{
-	if (last_err.file && last_err.line)
-		return xasprintf("%s:%d:%d: %s", last_err.file, last_err.line,
-				 last_err.column, last_err.msg ? last_err.msg : "failed");
-	return xstrdup(last_err.msg ? last_err.msg : "failed");
-}
-
-/*
- * Run the up (or down) script of 'm' in the scratch database, exactly as
- * 'up' (or 'down') would, and wait until it is committed. A failure is
- * not printed (its hints are for a real run; -v shows them): *error gets
- * "file:line:col: message", for the report.
- * *in_tx tells whether a failure rolled everything back. 0 or -1.
- */
-static int run_script(struct app *app, struct migration *m, bool down,
-		      double *ms, char **error, bool *in_tx)
-{
-	struct step st;
-	struct plan_step ps;
-	struct run r = { 0 };
-	double start = now_ms();
-	int ret = 0;
-
-	err_reset();
-	*in_tx = true;
-	/* the runner's "up NAME (12 ms)" lines and reports only with -v */
-	if (out.verbosity < 1)
-		out.mute = true;
-	if (step_prepare(app, m, down, &st)) {
-		out.mute = false;
-		step_release(&st);
-		*error = error_text();
-		return -1;
-	}
-	*in_tx = st.mode == RUN_TX;
-	step_to_plan(&st, &ps);
-	step_release(&st);
-	r.app = app;
-	strbuf_init(&r.msg, 0);
-	if (runner_step(&r, &ps))
-		ret = -1;
-	if (runner_flush(&r))
-		ret = -1;
-	out.mute = false;
-	for (size_t i = 0; i < ARRAY_SIZE(r.work); i++)
-		step_release(&r.work[i]);
-	strbuf_release(&r.msg);
-	*ms = now_ms() - start;
-	if (ret)
-		*error = error_text();
-	return ret;
-}
+/* ---- reading the schema ------------------------------------------------ */
 
 static int snapshot(struct app *app, struct schema_model *m)
 {
@@ -201,7 +147,7 @@ static int test_one(struct tester *t, struct migration *m)
 	} else if (snapshot(app, &s0)) {
 		return -1;
 	}
-	if (run_script(app, m, false, &r->up_ms, &r->error, &in_tx)) {
+	if (replay_script(app, m, false, &r->up_ms, &r->error, &in_tx)) {
 		r->v = V_UP_FAILS;
 		schema_model_release(&s0);
 		return 1;
@@ -215,7 +161,7 @@ static int test_one(struct tester *t, struct migration *m)
 		schema_model_release(&s0);
 		return -1;
 	}
-	if (run_script(app, m, true, &r->down_ms, &r->error, &in_tx)) {
+	if (replay_script(app, m, true, &r->down_ms, &r->error, &in_tx)) {
 		r->v = !strcmp(last_err.kind ? last_err.kind : "", "irreversible") ?
 			V_IRREVERSIBLE : V_DOWN_FAILS;
 		schema_model_release(&s0);
@@ -236,7 +182,7 @@ static int test_one(struct tester *t, struct migration *m)
 	worse(r, judge(&r->after_down, V_NOT_RESTORED));
 	schema_model_release(&s0);
 	schema_model_release(&s2);
-	if (run_script(app, m, false, &r->reup_ms, &r->error, &in_tx)) {
+	if (replay_script(app, m, false, &r->reup_ms, &r->error, &in_tx)) {
 		worse(r, V_NOT_RERUNNABLE);
 		schema_model_release(&s1);
 		return 1;
@@ -274,7 +220,7 @@ static int run_range(struct tester *t, struct result *r, bool down, enum verdict
 					     step_label(m));
 			return -1;
 		}
-		if (run_script(t->app, m, down, &one, &r->error, &in_tx)) {
+		if (replay_script(t->app, m, down, &one, &r->error, &in_tx)) {
 			r->v = v;
 			return -1;
 		}
@@ -502,36 +448,17 @@ static int find_version(struct app *app, const char *opt, const char *arg, size_
 	return 0;
 }
 
-/*
- * Connect to the scratch database as the command's connection: the
- * runner and the catalog reader work on app->db. The target itself is
- * only asked for its server (shadow_open) and never changed.
- */
-static int use_scratch(struct app *app, struct shadow *sh)
-{
-	app->connected = true;	/* db_close() is due either way */
-	if (db_connect(&app->db, &sh->ci, app->cfg.wait_ms))
-		return -1;
-	memset(&app->hist, 0, sizeof(app->hist));
-	return 0;
-}
-
 /* Apply the migrations before the range, then test it. 0 or -1. */
 static int run_tests(struct tester *t)
 {
 	struct app *app = t->app;
-	struct run r = { 0 };
 	int ret = 0;
 
-	r.app = app;
-	strbuf_init(&r.msg, 0);
-	ret = runner_ensure_table(&r);
-	strbuf_release(&r.msg);
 	for (size_t i = 0; i < t->first && !ret; i++) {
 		double ms;
 		char *err = NULL;
 		bool in_tx;
-		if (run_script(app, &app->src.m[i], false, &ms, &err, &in_tx))
+		if (replay_script(app, &app->src.m[i], false, &ms, &err, &in_tx))
 			ret = error("cannot apply %s before the tested range", step_label(&app->src.m[i]));
 		free(err);
 	}
@@ -607,7 +534,7 @@ int cmd_test(int argc, char **argv, struct app *app)
 		return cmd_fail(app, EXIT_FAIL);
 	verbose("testing in %s", sh.ci.display);
 	scratch = sh.kind;
-	if (use_scratch(app, &sh) || run_tests(&t))
+	if (replay_connect(app, &sh) || run_tests(&t))
 		failed = true;
 	db_close(&app->db);
 	app->connected = false;
