@@ -116,6 +116,18 @@ static const struct help_entry helps[] = {
 	  "  --chain          instead: all ups, all downs (must give the schema\n"
 	  "                   before), all ups again (must give the same schema)\n"
 	  "  --strict         irreversible and column order only fail too\n" },
+	{ "check", "compare the database with what its migrations make (drift)",
+	  "usage: strata check [--against FILE]\n\n"
+	  "Replays the applied migrations (by the history table, with the\n"
+	  "repeatable migrations the database ran) in a scratch database (see\n"
+	  "--shadow), reads both schemas from the catalog and lists every\n"
+	  "difference, object by object: missing (the migrations make it, the\n"
+	  "database lacks it), extra (the other way), changed (with what), column\n"
+	  "order. strata's own tables are left out. The database is only read.\n"
+	  "Exit 1 when they differ.\n\n"
+	  "  --against FILE   compare with a schema file (a 'strata dump') loaded\n"
+	  "                   into the scratch database instead; no migrations\n"
+	  "                   folder needed\n" },
 	{ "stamp", "record migrations as applied without running them",
 	  "usage: strata stamp TARGET [--dry-run]\n\n"
 	  "Records every migration up to TARGET (head, a version, +N) as applied,\n"
