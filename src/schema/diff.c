@@ -488,8 +488,28 @@ static bool part_of(const struct schema_object *o, const struct schema_object **
 }
 
 /*
+ * Is 's' a sequence a relation in 'gone' owns (a serial column's)? The
+ * table's definition ends with its ALTER SEQUENCE ... OWNED BY.
+ */
+static bool owned_by(const struct schema_object *s, const struct schema_object **gone,
+		     size_t nr)
+{
+	char *needle;
+	bool found = false;
+
+	if (strcmp(s->kind, "sequence") || !s->schema)
+		return false;
+	needle = xasprintf("\nALTER SEQUENCE %s.%s OWNED BY ", s->schema, s->name);
+	for (size_t i = 0; i < nr && !found; i++)
+		found = strstr(gone[i]->definition, needle) != NULL;
+	free(needle);
+	return found;
+}
+
+/*
  * The objects of 'p' (n of them) that 'q' (m) lacks, relations among
- * them first noted in *gone so that their parts are left out.
+ * them first noted in 'gone' so that their parts (columns, indexes,
+ * constraints, triggers, owned sequences) are left out.
  */
 static void one_side(const struct schema_object **p, size_t n,
 		     const struct schema_object **q, size_t m,
@@ -515,7 +535,7 @@ static void one_side(const struct schema_object **p, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		struct strbuf sb = STRBUF_INIT;
-		if (!lacking[i] || part_of(p[i], gone, nr_gone))
+		if (!lacking[i] || part_of(p[i], gone, nr_gone) || owned_by(p[i], gone, nr_gone))
 			continue;
 		object_label(p[i], &sb);
 		strbuf_addstr(&sb, c == SCHEMA_MISSING ? ": missing" : ": extra");

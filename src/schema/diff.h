@@ -49,7 +49,8 @@ struct schema_diff {
  * Compare 'expected' with 'found' and append the differences to 'd'
  * (which starts zeroed; the caller releases it). Neither model is
  * changed. A relation that is missing or extra is one finding: its
- * columns, indexes, constraints and triggers are not listed again; a
+ * columns, indexes, constraints, triggers and owned sequences are not
+ * listed again; a
  * table whose definition differs only in its columns is reported through
  * its columns alone.
  */

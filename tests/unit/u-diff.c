@@ -77,7 +77,7 @@ static void same(void **state)
 	schema_model_release(&b);
 }
 
-/* missing and extra; a missing table is one finding, not one per column or index */
+/* missing and extra; a missing table is one finding, not one per column, index or owned sequence */
 static void missing_and_extra(void **state)
 {
 	struct schema_model a = { 0 }, b = { 0 };
@@ -90,11 +90,22 @@ static void missing_and_extra(void **state)
 	add_table(&b, "users", "", users, 4);
 	add_table(&b, "tags", "", tags, 2);
 	add(&b, "index", "public", "tags_label_idx", "tags", 0, "CREATE INDEX tags_label_idx ON public.tags USING btree (label);");
+	add(&b, "sequence", "public", "tags_id_seq", NULL, 0, "CREATE SEQUENCE public.tags_id_seq AS integer;");
+	/* the table owns it: ALTER SEQUENCE ... OWNED BY ends its definition */
+	for (size_t i = 0; i < b.nr; i++)
+		if (!strcmp(b.obj[i].kind, "table") && !strcmp(b.obj[i].name, "tags")) {
+			char *def = xasprintf("%s\nALTER SEQUENCE public.tags_id_seq OWNED BY public.tags.id;",
+					      b.obj[i].definition);
+			free(b.obj[i].definition);
+			b.obj[i].definition = def;
+		}
+	add(&b, "sequence", "public", "free_seq", NULL, 0, "CREATE SEQUENCE public.free_seq AS integer;");
 	add(&b, "schema", NULL, "app", NULL, 0, "CREATE SCHEMA app;");
 	schema_diff(&a, &b, &d);
 	t = texts(&d);
 	assert_string_equal(t, "index public.users_email_idx on public.users: missing\n"
 			       "schema app: extra\n"
+			       "sequence public.free_seq: extra\n"
 			       "table public.tags: extra\n");
 	assert_int_equal(d.f[0].change, SCHEMA_MISSING);
 	assert_int_equal(d.f[1].change, SCHEMA_EXTRA);
