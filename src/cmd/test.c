@@ -458,8 +458,12 @@ static int run_tests(struct tester *t)
 		double ms;
 		char *err = NULL;
 		bool in_tx;
-		if (replay_script(app, &app->src.m[i], false, &ms, &err, &in_tx))
-			ret = error("cannot apply %s before the tested range", step_label(&app->src.m[i]));
+		if (replay_script(app, &app->src.m[i], false, &ms, &err, &in_tx)) {
+			err_reset();
+			err_set_kind("sql");
+			ret = error("cannot apply %s, before the tested range: %s",
+				    step_label(&app->src.m[i]), err);
+		}
 		free(err);
 	}
 	if (ret)

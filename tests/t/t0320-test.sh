@@ -121,6 +121,12 @@ test_expect_success 'an up that fails: reported with its place, the rest not tes
 	test_grep "^not tested  *003_c" out
 '
 
+test_expect_success '--from after a migration that fails: exit 1, the failing one named' '
+	test_expect_code 1 strata -d "$DB" -s upfail test --from 003 >out 2>err &&
+	test_grep "cannot apply 002_b, before the tested range: upfail/002_b.up.sql:2:13: .*nosuch" err &&
+	test ! -s out
+'
+
 test_expect_success 'usage errors: exit 2, the option named' '
 	test_expect_code 2 strata -d "$DB" -s "$GOOD" test --from 2099 >out 2>err &&
 	test_grep "from" err &&
