@@ -69,7 +69,7 @@ struct result {
 	enum verdict v;
 	struct schema_diff after_down;	/* before up → after down */
 	struct schema_diff after_reup;	/* after up → after down and up again */
-	char *error;	/* why a script failed: "file:line: message" */
+	char *error;	/* why a script failed: "file:line:col: message" */
 	double up_ms, down_ms, reup_ms;
 };
 
@@ -97,7 +97,7 @@ static int snapshot(struct app *app, struct schema_model *m)
 	return schema_read(&app->db, &app->cfg, m);
 }
 
-/* Keep the differences that are more than a column order; say which. */
+/* What a diff says: ok, column order only, or 'bad' for anything more. */
 static enum verdict judge(const struct schema_diff *d, enum verdict bad)
 {
 	if (!d->nr)
