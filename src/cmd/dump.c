@@ -69,16 +69,6 @@ static int write_atomically(const char *path, const struct strbuf *text)
 	return ret;
 }
 
-/* The objects the dump writes (columns are part of their table's). */
-static size_t dumped_objects(const struct schema_model *m)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < m->nr; i++)
-		n += m->obj[i].phase != 0;
-	return n;
-}
-
 static void print_json(struct app *app, const struct schema_model *m,
 		       const char *output, const struct strbuf *sql)
 {
@@ -94,8 +84,6 @@ static void print_json(struct app *app, const struct schema_model *m,
 	json_key(&j, "objects");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < m->nr; i++) {
-		if (m->obj[i].phase == 0)
-			continue;	/* columns: part of their table here */
 		json_obj_begin(&j);
 		json_kstr(&j, "kind", m->obj[i].kind);
 		json_kstr(&j, "schema", m->obj[i].schema);
@@ -143,7 +131,8 @@ int cmd_dump(int argc, char **argv, struct app *app)
 	} else if (out.json) {
 		print_json(app, &m, output, &sql);
 	} else if (output) {
-		say("schema written to %s (%zu objects)", output, dumped_objects(&m));
+		verbose("%zu objects", m.nr);
+		say("schema written to %s (%zu objects)", output, m.nr);
 	} else {
 		fwrite(sql.buf, 1, sql.len, stdout);
 	}

@@ -422,7 +422,8 @@ static const char q_comments_triggers[] =
 
 /*
  * Columns of tables, one object each, for comparing two models column by
- * column (src/schema/diff.c); phase 0: never written by schema_to_sql(),
+ * column (src/schema/diff.c), read only when asked (schema_read_columns);
+ * phase 0: never written by schema_to_sql(),
  * the table's CREATE TABLE already holds them. The definition is the
  * column's line in that CREATE TABLE (TABLE_COLUMNS), without the indent
  * and the comma, so that diff.c can take a table's column lines out of
@@ -461,7 +462,6 @@ static const char *const queries[] = {
 	q_sequences, q_functions, q_tables, q_views, q_indexes, q_constraints,
 	q_triggers, q_comments_schemas, q_comments_relations, q_comments_types,
 	q_comments_functions, q_comments_constraints, q_comments_triggers,
-	q_columns,
 };
 
 /* ---- reading ----------------------------------------------------------- */
@@ -531,6 +531,12 @@ static void add_rows(int index, PGresult *res, void *data)
 
 int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 {
+	return schema_read_columns(db, cfg, m, false);
+}
+
+int schema_read_columns(struct db *db, const struct config *cfg,
+			struct schema_model *m, bool columns)
+{
 	struct strbuf sql = STRBUF_INIT, own = STRBUF_INIT;
 	struct pgerr e = { 0 };
 	bool failed = false;
@@ -545,6 +551,8 @@ int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 		      "SELECT pg_catalog.set_config('search_path', '', true);\n");
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
 		add_query(&sql, queries[i], own.buf);
+	if (columns)
+		add_query(&sql, q_columns, own.buf);
 	strbuf_addstr(&sql, "COMMIT;\n");
 	verbose("reading the catalog (%zu queries, one round trip)",
 		sizeof(queries) / sizeof(queries[0]));

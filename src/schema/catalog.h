@@ -20,6 +20,7 @@
 #ifndef STRATA_SCHEMA_CATALOG_H
 #define STRATA_SCHEMA_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct db;
@@ -55,6 +56,12 @@ struct schema_model {
  * Returns 0, or -1 after error().
  */
 int schema_read(struct db *db, const struct config *cfg, struct schema_model *m);
+/*
+ * The same, and with 'columns' a "column" object (phase 0) for each column
+ * of each table: what comparing two models needs (schema/diff.h).
+ */
+int schema_read_columns(struct db *db, const struct config *cfg,
+			struct schema_model *m, bool columns);
 void schema_model_release(struct schema_model *m);
 
 /* Order: phase, depth, schema, name, table (bytewise, not by locale). */
