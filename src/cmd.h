@@ -17,6 +17,8 @@ int cmd_status(int argc, char **argv, struct app *app);
 int cmd_current(int argc, char **argv, struct app *app);
 int cmd_history(int argc, char **argv, struct app *app);
 int cmd_dump(int argc, char **argv, struct app *app);
+int cmd_test(int argc, char **argv, struct app *app);
+int cmd_check(int argc, char **argv, struct app *app);
 int cmd_stamp(int argc, char **argv, struct app *app);
 int cmd_adopt(int argc, char **argv, struct app *app);
 int cmd_validate(int argc, char **argv, struct app *app);

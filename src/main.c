@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	{ "current", cmd_current, NULL },
 	{ "history", cmd_history, NULL },
 	{ "dump", cmd_dump, NULL },
+	{ "test", cmd_test, NULL },
+	{ "check", cmd_check, NULL },
 	{ "stamp", cmd_stamp, NULL },
 	{ "adopt", cmd_adopt, NULL },
 	{ "validate", cmd_validate, NULL },

@@ -114,6 +114,36 @@ static const struct help_entry helps[] = {
 	  "  --with-history      append the history table as strata creates it and\n"
 	  "                      its rows (INSERTs in version order), so that\n"
 	  "                      'strata load' gives a database at the same version\n" },
+	{ "test", "prove that every down undoes its up, in a scratch database",
+	  "usage: strata test [--from VERSION] [--to VERSION] [--chain] [--strict]\n\n"
+	  "In a scratch database (see --shadow; the target is never changed), for\n"
+	  "each migration of the folder, after applying those before it: reads\n"
+	  "the schema, runs up, reads it, runs down, and compares with the schema\n"
+	  "before up; then runs up again and compares with the first up. Scripts\n"
+	  "run as 'up' and 'down' run them (transactions, no-transaction files).\n"
+	  "One line per migration: ok, irreversible (no down script), column\n"
+	  "order only (down restores every column, in another order), down does\n"
+	  "not restore, down fails, up not re-runnable, up fails (the migrations\n"
+	  "after it are not tested); the differences object by object below it.\n"
+	  "Exit 1 when a down fails, does not restore, or an up fails or cannot\n"
+	  "run again; irreversible and column order only fail with --strict.\n\n"
+	  "  --from VERSION   first migration to test (those before are applied)\n"
+	  "  --to VERSION     last migration to test\n"
+	  "  --chain          instead: all ups, all downs (must give the schema\n"
+	  "                   before), all ups again (must give the same schema)\n"
+	  "  --strict         irreversible and column order only fail too\n" },
+	{ "check", "compare the database with what its migrations make (drift)",
+	  "usage: strata check [--against FILE]\n\n"
+	  "Replays the applied migrations (by the history table, with the\n"
+	  "repeatable migrations the database ran) in a scratch database (see\n"
+	  "--shadow), reads both schemas from the catalog and lists every\n"
+	  "difference, object by object: missing (the migrations make it, the\n"
+	  "database lacks it), extra (the other way), changed (with what), column\n"
+	  "order. strata's own tables are left out. The database is only read.\n"
+	  "Exit 1 when they differ.\n\n"
+	  "  --against FILE   compare with a schema file (a 'strata dump') loaded\n"
+	  "                   into the scratch database instead; no migrations\n"
+	  "                   folder needed\n" },
 	{ "stamp", "record migrations as applied without running them",
 	  "usage: strata stamp TARGET [--dry-run]\n\n"
 	  "Records every migration up to TARGET (head, a version, +N) as applied,\n"

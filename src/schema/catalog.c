@@ -420,6 +420,43 @@ static const char q_comments_triggers[] =
 	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
 	" WHERE NOT t.tgisinternal AND t.tgparentid" EQ "0 AND " DUMPED_REL("c", "n");
 
+/*
+ * Columns of tables, one object each, for comparing two models column by
+ * column (src/schema/diff.c), read only when asked (schema_read_columns);
+ * phase 0: never written by schema_to_sql(),
+ * the table's CREATE TABLE already holds them. The definition is the
+ * column's line in that CREATE TABLE (TABLE_COLUMNS), without the indent
+ * and the comma, so that diff.c can take a table's column lines out of
+ * its definition; depth is the column's position among the table's live
+ * columns (what SELECT * and COPY see). Only a table's own columns
+ * (attislocal), as in its CREATE TABLE.
+ */
+static const char q_columns[] =
+	"SELECT 'column', n.nspname, a.attname, c.relname, 0,"
+	" (SELECT pg_catalog.count(*) FROM pg_catalog.pg_attribute la WHERE la.attrelid" EQ "c.oid"
+	"  AND la.attnum" GT "0 AND NOT la.attisdropped AND la.attnum OPERATOR(pg_catalog.<=) a.attnum)::pg_catalog.int4,"
+	" pg_catalog.format('%I %s%s%s%s%s', a.attname,"
+	"  pg_catalog.format_type(a.atttypid, a.atttypmod), " COLLATE_CLAUSE("a.attcollation", "a.atttypid") ","
+	"  CASE WHEN a.attgenerated" EQ "'s' THEN pg_catalog.format(' GENERATED ALWAYS AS (%s) STORED',"
+	"    pg_catalog.pg_get_expr(ad.adbin, ad.adrelid))"
+	"   WHEN ad.adbin IS NOT NULL THEN pg_catalog.format(' DEFAULT %s', pg_catalog.pg_get_expr(ad.adbin, ad.adrelid))"
+	"   ELSE '' END,"
+	"  CASE WHEN a.attidentity" NE "'' THEN (SELECT pg_catalog.format(' GENERATED %s AS IDENTITY (SEQUENCE NAME %I.%I %s)',"
+	"    CASE WHEN a.attidentity" EQ "'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, isn.nspname, isc.relname,"
+	"    pg_catalog.format(" SEQ_OPTIONS("iseq") ", " SEQ_VALUES("iseq") "))"
+	"    FROM pg_catalog.pg_depend idep JOIN pg_catalog.pg_class isc ON isc.oid" EQ "idep.objid"
+	"    JOIN pg_catalog.pg_namespace isn ON isn.oid" EQ "isc.relnamespace"
+	"    JOIN pg_catalog.pg_sequence iseq ON iseq.seqrelid" EQ "isc.oid"
+	"    WHERE idep.classid" EQ REGCLASS("pg_class") " AND idep.refclassid" EQ REGCLASS("pg_class")
+	"    AND idep.refobjid" EQ "c.oid AND idep.refobjsubid" EQ "a.attnum AND idep.deptype" EQ "'i')"
+	"   ELSE '' END,"
+	"  CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END)"
+	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	" JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "c.oid"
+	" LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid" EQ "a.attrelid AND ad.adnum" EQ "a.attnum"
+	" WHERE a.attnum" GT "0 AND NOT a.attisdropped AND a.attislocal"
+	" AND " IS_TABLE("c") " AND " DUMPED_REL("c", "n");
+
 static const char *const queries[] = {
 	q_schemas, q_extensions, q_enums, q_domains, q_ranges, q_composites,
 	q_sequences, q_functions, q_tables, q_views, q_indexes, q_constraints,
@@ -494,6 +531,12 @@ static void add_rows(int index, PGresult *res, void *data)
 
 int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 {
+	return schema_read_columns(db, cfg, m, false);
+}
+
+int schema_read_columns(struct db *db, const struct config *cfg,
+			struct schema_model *m, bool columns)
+{
 	struct strbuf sql = STRBUF_INIT, own = STRBUF_INIT;
 	struct pgerr e = { 0 };
 	bool failed = false;
@@ -508,6 +551,8 @@ int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 		      "SELECT pg_catalog.set_config('search_path', '', true);\n");
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
 		add_query(&sql, queries[i], own.buf);
+	if (columns)
+		add_query(&sql, q_columns, own.buf);
 	strbuf_addstr(&sql, "COMMIT;\n");
 	verbose("reading the catalog (%zu queries, one round trip)",
 		sizeof(queries) / sizeof(queries[0]));

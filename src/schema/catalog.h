@@ -20,6 +20,7 @@
 #ifndef STRATA_SCHEMA_CATALOG_H
 #define STRATA_SCHEMA_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct db;
@@ -29,10 +30,11 @@ struct strbuf;
 struct schema_object {
 	char *kind;	/* "schema", "extension", "type", "sequence", "table",
 			   "function", "procedure", "view", "materialized view",
-			   "index", "constraint", "trigger", "comment" */
+			   "index", "constraint", "trigger", "comment",
+			   "column" (phase 0: for comparing, never dumped) */
 	char *schema;	/* NULL for schemas and extensions */
 	char *name;	/* a function's name carries its argument types */
-	char *table;	/* the table of an index, constraint or trigger */
+	char *table;	/* the table of an index, constraint, trigger, column */
 	char *definition;	/* SQL, ending with ";" */
 	/*
 	 * Where the object goes in a dump: 'phase' orders the groups
@@ -54,6 +56,12 @@ struct schema_model {
  * Returns 0, or -1 after error().
  */
 int schema_read(struct db *db, const struct config *cfg, struct schema_model *m);
+/*
+ * The same, and with 'columns' a "column" object (phase 0) for each column
+ * of each table: what comparing two models needs (schema/diff.h).
+ */
+int schema_read_columns(struct db *db, const struct config *cfg,
+			struct schema_model *m, bool columns);
 void schema_model_release(struct schema_model *m);
 
 /* Order: phase, depth, schema, name, table (bytewise, not by locale). */
@@ -65,7 +73,8 @@ int schema_object_identity_cmp(const struct schema_object *a,
 /*
  * Append the model as an SQL script that rebuilds it in an empty database
  * (psql -1 -f): a fixed header, then each object under a "-- KIND NAME"
- * line, in the model's order. Nothing in it depends on the time or on the
+ * line, in the model's order, without the phase 0 objects (columns: their
+ * table's CREATE TABLE holds them). Nothing in it depends on the time or on the
  * server's version, so the same schema always gives the same bytes.
  */
 void schema_to_sql(const struct schema_model *m, struct strbuf *sb);

@@ -37,6 +37,9 @@ void schema_to_sql(const struct schema_model *m, struct strbuf *sb)
 		bool first_comment = !strcmp(o->kind, "comment") &&
 				     (i == 0 || strcmp(m->obj[i - 1].kind, "comment"));
 
+		if (o->phase == 0)
+			continue;	/* a column: in its table's definition */
+
 		if (strcmp(o->kind, "comment")) {
 			strbuf_addch(sb, '\n');
 			object_heading(o, sb);
