@@ -192,9 +192,14 @@ static const char q_functions[] =
  * only its own (attislocal). Serial columns' sequences are re-attached
  * with OWNED BY right after the table.
  */
-#define TABLE_COLUMNS \
-	"COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(E'\\n    %I %s%s%s%s%s', a.attname," \
-	"  pg_catalog.format_type(a.atttypid, a.atttypmod), " COLLATE_CLAUSE("a.attcollation", "a.atttypid") "," \
+#define TABLE_COLUMNS COLUMN_LIST("''")
+/*
+ * The column list of a table, or of a foreign table with 'opts' its
+ * columns' OPTIONS clauses (which go between the type and the collation).
+ */
+#define COLUMN_LIST(opts) \
+	"COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(E'\\n    %I %s%s%s%s%s%s', a.attname," \
+	"  pg_catalog.format_type(a.atttypid, a.atttypmod), " opts ", " COLLATE_CLAUSE("a.attcollation", "a.atttypid") "," \
 	"  CASE WHEN a.attgenerated" EQ "'s' THEN pg_catalog.format(' GENERATED ALWAYS AS (%s) STORED'," \
 	"    pg_catalog.pg_get_expr(ad.adbin, ad.adrelid))" \
 	"   WHEN ad.adbin IS NOT NULL THEN pg_catalog.format(' DEFAULT %s', pg_catalog.pg_get_expr(ad.adbin, ad.adrelid))" \
@@ -243,6 +248,18 @@ static const char q_functions[] =
 	" WHERE od.classid" EQ REGCLASS("pg_class") " AND od.refclassid" EQ REGCLASS("pg_class") \
 	" AND od.refobjid" EQ "c.oid AND od.deptype" EQ "'a' AND osc.relkind" EQ "'S'), '')"
 
+/*
+ * Row-level security is a property of the table (two flags of pg_class),
+ * so it is part of the table's definition rather than an object of its
+ * own: a diff then reports it on the table, and a policy (an object of
+ * its own, after the tables) never has to wait for it.
+ */
+#define TABLE_RLS \
+	"CASE WHEN c.relrowsecurity THEN pg_catalog.format(E'\\nALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY;'," \
+	" n.nspname, c.relname) ELSE '' END," \
+	" CASE WHEN c.relforcerowsecurity THEN pg_catalog.format(E'\\nALTER TABLE %I.%I FORCE ROW LEVEL SECURITY;'," \
+	" n.nspname, c.relname) ELSE '' END"
+
 #define IS_TABLE(c) "(" c ".relkind" EQ "'r' OR " c ".relkind" EQ "'p')"
 
 static const char q_tables[] =
@@ -254,14 +271,14 @@ static const char q_tables[] =
 	"  JOIN lineage l ON i.inhparent" EQ "l.relid)"
 	" SELECT 'table', n.nspname, c.relname, NULL, 6,"
 	" (SELECT pg_catalog.max(l.depth) FROM lineage l WHERE l.relid" EQ "c.oid),"
-	" pg_catalog.format('%s%s', CASE WHEN c.relispartition"
+	" pg_catalog.format('%s%s%s%s', CASE WHEN c.relispartition"
 	"  THEN pg_catalog.format('CREATE %sTABLE %I.%I PARTITION OF %s %s%s;',"
 	"   CASE WHEN c.relpersistence" EQ "'u' THEN 'UNLOGGED ' ELSE '' END, n.nspname, c.relname,"
 	"   " TABLE_PARENT ", pg_catalog.pg_get_expr(c.relpartbound, c.oid), " TABLE_PARTITION_BY ")"
 	"  ELSE pg_catalog.format(E'CREATE %sTABLE %I.%I (%s\\n)%s%s%s;',"
 	"   CASE WHEN c.relpersistence" EQ "'u' THEN 'UNLOGGED ' ELSE '' END, n.nspname, c.relname,"
 	"   " TABLE_COLUMNS ", " TABLE_INHERITS ", " TABLE_PARTITION_BY ", " REL_OPTIONS ") END,"
-	"  " TABLE_OWNED_SEQUENCES ")"
+	"  " TABLE_OWNED_SEQUENCES ", " TABLE_RLS ")"
 	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
 	" WHERE " IS_TABLE("c") " AND " DUMPED_REL("c", "n");
 
@@ -327,7 +344,7 @@ static const char q_constraints[] =
 	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
 	" WHERE (k.contype" EQ "'p' OR k.contype" EQ "'u' OR k.contype" EQ "'f' OR k.contype" EQ "'c'"
 	"  OR k.contype" EQ "'x') AND k.conparentid" EQ "0 AND k.conislocal"
-	" AND " IS_TABLE("c") " AND " DUMPED_REL("c", "n");
+	" AND (" IS_TABLE("c") " OR c.relkind" EQ "'f') AND " DUMPED_REL("c", "n");
 
 /*
  * User triggers (not the internal ones of foreign keys, not partitions'
@@ -344,6 +361,154 @@ static const char q_triggers[] =
 	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
 	" WHERE NOT t.tgisinternal AND t.tgparentid" EQ "0 AND " DUMPED_REL("c", "n");
 
+/* ---- row-level security, rules, statistics, collations, foreign data -- */
+
+/*
+ * " OPTIONS (key 'value', ...)" from an options array (key=value texts,
+ * as pg_options_to_table reads them), in the order they were given; ''
+ * when there are none.
+ */
+#define OPTIONS_CLAUSE(arr) \
+	"COALESCE((SELECT pg_catalog.format(' OPTIONS (%s)', pg_catalog.string_agg(" \
+	"  pg_catalog.format('%I %L', o.option_name, o.option_value), ', ' ORDER BY o.nr))" \
+	" FROM pg_catalog.pg_options_to_table(" arr ") WITH ORDINALITY o(option_name, option_value, nr)" \
+	" HAVING pg_catalog.count(*)" GT "0), '')"
+
+/* A catalog row's column that not every version has, NULL when missing. */
+#define MAYBE_COLUMN(row, col) \
+	"(pg_catalog.to_jsonb(" row ") OPERATOR(pg_catalog.->>) '" col "')"
+
+/*
+ * User-defined collations, right after the extensions (a domain or a
+ * column may use them). The ICU locale is colllocale in PostgreSQL 17,
+ * colliculocale in 15 and 16, collcollate before; no version: noise.
+ */
+static const char q_collations[] =
+	"SELECT 'collation', n.nspname, co.collname, NULL, 2, 1,"
+	" pg_catalog.format('CREATE COLLATION %I.%I (provider = %s, %s%s);', n.nspname, co.collname,"
+	"  CASE WHEN co.collprovider" EQ "'i' THEN 'icu' ELSE 'libc' END,"
+	"  CASE WHEN co.collprovider" EQ "'i' THEN pg_catalog.format('locale = %L', COALESCE("
+	"    " MAYBE_COLUMN("co", "colllocale") ", " MAYBE_COLUMN("co", "colliculocale") ", co.collcollate::pg_catalog.text))"
+	"   ELSE pg_catalog.format('lc_collate = %L, lc_ctype = %L', co.collcollate, co.collctype) END,"
+	"  CASE WHEN NOT co.collisdeterministic THEN ', deterministic = false' ELSE '' END)"
+	" FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid" EQ "co.collnamespace"
+	" WHERE " USER_NS("n") " AND " NOT_EXT("pg_collation", "co.oid");
+
+/* The handler and validator of a foreign data wrapper, schema-qualified. */
+#define FDW_FUNCTION(word, oid) \
+	"COALESCE((SELECT pg_catalog.format(' " word " %I.%I', fpn.nspname, fp.proname)" \
+	" FROM pg_catalog.pg_proc fp JOIN pg_catalog.pg_namespace fpn ON fpn.oid" EQ "fp.pronamespace" \
+	" WHERE fp.oid" EQ oid "), '')"
+
+/*
+ * Foreign data wrappers (those an extension makes come with its CREATE
+ * EXTENSION) and servers, after the functions (a handler) and before the
+ * tables (a foreign table names its server). User mappings are left out:
+ * their options hold passwords.
+ */
+static const char q_fdws[] =
+	"SELECT 'foreign data wrapper', NULL, w.fdwname, NULL, 5, 1,"
+	" pg_catalog.format('CREATE FOREIGN DATA WRAPPER %I%s%s%s;', w.fdwname,"
+	"  " FDW_FUNCTION("HANDLER", "w.fdwhandler") ", " FDW_FUNCTION("VALIDATOR", "w.fdwvalidator") ","
+	"  " OPTIONS_CLAUSE("w.fdwoptions") ")"
+	" FROM pg_catalog.pg_foreign_data_wrapper w WHERE " NOT_EXT("pg_foreign_data_wrapper", "w.oid");
+
+static const char q_servers[] =
+	"SELECT 'server', NULL, s.srvname, NULL, 5, 2,"
+	" pg_catalog.format('CREATE SERVER %I%s%s FOREIGN DATA WRAPPER %I%s;', s.srvname,"
+	"  CASE WHEN s.srvtype IS NOT NULL THEN pg_catalog.format(' TYPE %L', s.srvtype) ELSE '' END,"
+	"  CASE WHEN s.srvversion IS NOT NULL THEN pg_catalog.format(' VERSION %L', s.srvversion) ELSE '' END,"
+	"  w.fdwname, " OPTIONS_CLAUSE("s.srvoptions") ")"
+	" FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid" EQ "s.srvfdw"
+	" WHERE " NOT_EXT("pg_foreign_server", "s.oid");
+
+/*
+ * Foreign tables, with the tables: columns as a table's (plus their
+ * OPTIONS), the server and the table's OPTIONS. A foreign partition
+ * follows its parent through the dependency sort.
+ */
+static const char q_foreign_tables[] =
+	"SELECT 'foreign table', n.nspname, c.relname, NULL, 6, CASE WHEN c.relispartition THEN 1 ELSE 0 END,"
+	" CASE WHEN c.relispartition"
+	"  THEN pg_catalog.format(E'CREATE FOREIGN TABLE %I.%I PARTITION OF %s %s\\n    SERVER %I%s;',"
+	"   n.nspname, c.relname, " TABLE_PARENT ", pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
+	"   fs.srvname, " OPTIONS_CLAUSE("ft.ftoptions") ")"
+	"  ELSE pg_catalog.format(E'CREATE FOREIGN TABLE %I.%I (%s\\n)%s\\n    SERVER %I%s;', n.nspname, c.relname,"
+	"   " COLUMN_LIST(OPTIONS_CLAUSE("a.attfdwoptions")) ", " TABLE_INHERITS ","
+	"   fs.srvname, " OPTIONS_CLAUSE("ft.ftoptions") ") END"
+	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	" JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid" EQ "c.oid"
+	" JOIN pg_catalog.pg_foreign_server fs ON fs.oid" EQ "ft.ftserver"
+	" WHERE c.relkind" EQ "'f' AND " DUMPED_REL("c", "n");
+
+/* Extended statistics, with the indexes; a set target follows. */
+static const char q_statistics[] =
+	"SELECT 'statistics', n.nspname, st.stxname, NULL, 10, 1,"
+	" pg_catalog.format('%s;%s', pg_catalog.pg_get_statisticsobjdef(st.oid),"
+	"  CASE WHEN " MAYBE_COLUMN("st", "stxstattarget") "::pg_catalog.int4" GT "-1"
+	"   THEN pg_catalog.format(E'\\nALTER STATISTICS %I.%I SET STATISTICS %s;', n.nspname, st.stxname,"
+	"    " MAYBE_COLUMN("st", "stxstattarget") ") ELSE '' END)"
+	" FROM pg_catalog.pg_statistic_ext st JOIN pg_catalog.pg_namespace n ON n.oid" EQ "st.stxnamespace"
+	" JOIN pg_catalog.pg_class c ON c.oid" EQ "st.stxrelid"
+	" WHERE " USER_NS("n") " AND " NOT_EXT("pg_statistic_ext", "st.oid") " AND " NOT_OWN("c.oid");
+
+/*
+ * Policies, after the triggers (USING and WITH CHECK may read any table
+ * or call any function). The roles as written: PUBLIC (oid 0) or names.
+ */
+static const char q_policies[] =
+	"SELECT 'policy', n.nspname, pol.polname, c.relname, 12, 1,"
+	" pg_catalog.format(E'CREATE POLICY %I ON %I.%I\\n    AS %s\\n    FOR %s\\n    TO %s%s%s;',"
+	"  pol.polname, n.nspname, c.relname,"
+	"  CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
+	"  CASE WHEN pol.polcmd" EQ "'r' THEN 'SELECT' WHEN pol.polcmd" EQ "'a' THEN 'INSERT'"
+	"   WHEN pol.polcmd" EQ "'w' THEN 'UPDATE' WHEN pol.polcmd" EQ "'d' THEN 'DELETE' ELSE 'ALL' END,"
+	"  (SELECT pg_catalog.string_agg(CASE WHEN pr.r" EQ "0 THEN 'PUBLIC'"
+	"    ELSE pg_catalog.format('%I', pg_catalog.pg_get_userbyid(pr.r)) END, ', ' ORDER BY pr.nr)"
+	"   FROM pg_catalog.unnest(pol.polroles) WITH ORDINALITY pr(r, nr)),"
+	"  CASE WHEN pol.polqual IS NOT NULL THEN pg_catalog.format(E'\\n    USING (%s)',"
+	"   pg_catalog.pg_get_expr(pol.polqual, pol.polrelid)) ELSE '' END,"
+	"  CASE WHEN pol.polwithcheck IS NOT NULL THEN pg_catalog.format(E'\\n    WITH CHECK (%s)',"
+	"   pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid)) ELSE '' END)"
+	" FROM pg_catalog.pg_policy pol JOIN pg_catalog.pg_class c ON c.oid" EQ "pol.polrelid"
+	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	" WHERE " DUMPED_REL("c", "n");
+
+/* Rules other than a view's own _RETURN (the view brings it back). */
+static const char q_rules[] =
+	"SELECT 'rule', n.nspname, r.rulename, c.relname, 12, 2,"
+	" pg_catalog.format('%s%s', pg_catalog.pg_get_ruledef(r.oid),"
+	"  CASE WHEN r.ev_enabled" EQ "'D' THEN pg_catalog.format(E'\\nALTER TABLE %I.%I DISABLE RULE %I;', n.nspname, c.relname, r.rulename)"
+	"  WHEN r.ev_enabled" EQ "'R' THEN pg_catalog.format(E'\\nALTER TABLE %I.%I ENABLE REPLICA RULE %I;', n.nspname, c.relname, r.rulename)"
+	"  WHEN r.ev_enabled" EQ "'A' THEN pg_catalog.format(E'\\nALTER TABLE %I.%I ENABLE ALWAYS RULE %I;', n.nspname, c.relname, r.rulename)"
+	"  ELSE '' END)"
+	" FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid" EQ "r.ev_class"
+	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	" WHERE r.rulename" NE "'_RETURN' AND " DUMPED_REL("c", "n");
+
+/*
+ * Event triggers go last, after the comments: created earlier, one would
+ * fire on the rest of the script as it loads. So their comments are part
+ * of them.
+ */
+static const char q_event_triggers[] =
+	"SELECT 'event trigger', NULL, e.evtname, NULL, 14, 0,"
+	" pg_catalog.format(E'CREATE EVENT TRIGGER %I ON %I%s\\n    EXECUTE FUNCTION %I.%I();%s%s', e.evtname, e.evtevent,"
+	"  CASE WHEN e.evttags IS NOT NULL THEN pg_catalog.format(E'\\n    WHEN TAG IN (%s)',"
+	"   (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(tg.t), ', ' ORDER BY tg.nr)"
+	"    FROM pg_catalog.unnest(e.evttags) WITH ORDINALITY tg(t, nr))) ELSE '' END,"
+	"  pn.nspname, p.proname,"
+	"  CASE WHEN e.evtenabled" EQ "'D' THEN pg_catalog.format(E'\\nALTER EVENT TRIGGER %I DISABLE;', e.evtname)"
+	"  WHEN e.evtenabled" EQ "'R' THEN pg_catalog.format(E'\\nALTER EVENT TRIGGER %I ENABLE REPLICA;', e.evtname)"
+	"  WHEN e.evtenabled" EQ "'A' THEN pg_catalog.format(E'\\nALTER EVENT TRIGGER %I ENABLE ALWAYS;', e.evtname)"
+	"  ELSE '' END,"
+	"  COALESCE((SELECT pg_catalog.format(E'\\nCOMMENT ON EVENT TRIGGER %I IS %L;', e.evtname, d.description)"
+	"   FROM pg_catalog.pg_description d WHERE d.classoid" EQ REGCLASS("pg_event_trigger")
+	"   AND d.objoid" EQ "e.oid), ''))"
+	" FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid" EQ "e.evtfoid"
+	" JOIN pg_catalog.pg_namespace pn ON pn.oid" EQ "p.pronamespace"
+	" WHERE " NOT_EXT("pg_event_trigger", "e.oid");
+
 /*
  * Comments, on everything above that can carry one; the name of a comment
  * object is its target ("COLUMN public.users.email").
@@ -355,7 +520,8 @@ static const char q_triggers[] =
 #define REL_WORD(c) \
 	"CASE WHEN " c ".relkind" EQ "'v' THEN 'VIEW' WHEN " c ".relkind" EQ "'m' THEN 'MATERIALIZED VIEW'" \
 	" WHEN " c ".relkind" EQ "'S' THEN 'SEQUENCE' WHEN " c ".relkind" EQ "'i' OR " c ".relkind" EQ "'I'" \
-	" THEN 'INDEX' WHEN " c ".relkind" EQ "'c' THEN 'TYPE' ELSE 'TABLE' END"
+	" THEN 'INDEX' WHEN " c ".relkind" EQ "'c' THEN 'TYPE' WHEN " c ".relkind" EQ "'f' THEN 'FOREIGN TABLE'" \
+	" ELSE 'TABLE' END"
 
 static const char q_comments_schemas[] =
 	COMMENT_SELECT("n.nspname", "pg_catalog.format('SCHEMA %I', n.nspname)")
@@ -372,7 +538,7 @@ static const char q_comments_relations[] =
 	" FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c"
 	" ON d.classoid" EQ REGCLASS("pg_class") " AND d.objoid" EQ "c.oid"
 	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
-	" WHERE (" IS_TABLE("c") " OR " IS_VIEW("c") " OR c.relkind" EQ "'S'"
+	" WHERE (" IS_TABLE("c") " OR " IS_VIEW("c") " OR c.relkind" EQ "'S' OR c.relkind" EQ "'f'"
 	"  OR ((c.relkind" EQ "'i' OR c.relkind" EQ "'I') AND NOT c.relispartition)"
 	"  OR (c.relkind" EQ "'c' AND d.objsubid" GT "0))"
 	" AND " DUMPED_REL("c", "n");
@@ -420,11 +586,165 @@ static const char q_comments_triggers[] =
 	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
 	" WHERE NOT t.tgisinternal AND t.tgparentid" EQ "0 AND " DUMPED_REL("c", "n");
 
+/* Comments on the kinds of the section above (event triggers carry theirs). */
+#define COMMENT_ON_TABLE_PART(cat, alias, word, name, rel) \
+	COMMENT_SELECT("n.nspname", "pg_catalog.format('" word " %I ON %I.%I', " name ", n.nspname, c.relname)") \
+	" FROM pg_catalog.pg_description d JOIN pg_catalog." cat " " alias \
+	" ON d.classoid" EQ REGCLASS(cat) " AND d.objoid" EQ alias ".oid" \
+	" JOIN pg_catalog.pg_class c ON c.oid" EQ rel \
+	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace WHERE " DUMPED_REL("c", "n")
+
+static const char q_comments_policies[] =
+	COMMENT_ON_TABLE_PART("pg_policy", "pol", "POLICY", "pol.polname", "pol.polrelid");
+
+static const char q_comments_rules[] =
+	COMMENT_ON_TABLE_PART("pg_rewrite", "r", "RULE", "r.rulename", "r.ev_class")
+	" AND r.rulename" NE "'_RETURN'";
+
+static const char q_comments_foreign[] =
+	COMMENT_SELECT("NULL::pg_catalog.text", "pg_catalog.format('FOREIGN DATA WRAPPER %I', w.fdwname)")
+	" FROM pg_catalog.pg_description d JOIN pg_catalog.pg_foreign_data_wrapper w"
+	" ON d.classoid" EQ REGCLASS("pg_foreign_data_wrapper") " AND d.objoid" EQ "w.oid"
+	" WHERE " NOT_EXT("pg_foreign_data_wrapper", "w.oid")
+	" UNION ALL "
+	COMMENT_SELECT("NULL::pg_catalog.text", "pg_catalog.format('SERVER %I', s.srvname)")
+	" FROM pg_catalog.pg_description d JOIN pg_catalog.pg_foreign_server s"
+	" ON d.classoid" EQ REGCLASS("pg_foreign_server") " AND d.objoid" EQ "s.oid"
+	" WHERE " NOT_EXT("pg_foreign_server", "s.oid");
+
+static const char q_comments_collations_statistics[] =
+	COMMENT_SELECT("n.nspname", "pg_catalog.format('COLLATION %I.%I', n.nspname, co.collname)")
+	" FROM pg_catalog.pg_description d JOIN pg_catalog.pg_collation co"
+	" ON d.classoid" EQ REGCLASS("pg_collation") " AND d.objoid" EQ "co.oid"
+	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "co.collnamespace"
+	" WHERE " USER_NS("n") " AND " NOT_EXT("pg_collation", "co.oid")
+	" UNION ALL "
+	COMMENT_SELECT("n.nspname", "pg_catalog.format('STATISTICS %I.%I', n.nspname, st.stxname)")
+	" FROM pg_catalog.pg_description d JOIN pg_catalog.pg_statistic_ext st"
+	" ON d.classoid" EQ REGCLASS("pg_statistic_ext") " AND d.objoid" EQ "st.oid"
+	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "st.stxnamespace"
+	" WHERE " USER_NS("n") " AND " NOT_EXT("pg_statistic_ext", "st.oid") " AND " NOT_OWN("st.stxrelid");
+
+/* ---- dependencies ------------------------------------------------------- */
+
+/*
+ * The edges of the dump's dependency graph (order.c), as pairs of model
+ * identities: eight columns, kind, schema, name, table of an object and
+ * of an object it needs. add_rows() leaves them alone (it takes seven).
+ *
+ * 'base' names every catalog row that is a model object, as the queries
+ * above name it. 'part' maps what is part of another object to it: an
+ * array type to its element, a row type to its relation and a composite
+ * type's relation to its type, a column default to its table, a view's
+ * _RETURN rule to the view, a constraint's index to the constraint, a
+ * domain's constraint to the domain, a multirange to its range, and any
+ * member of an extension to the extension. Two steps of 'part' reach the
+ * object (an array of an extension's type: array, type, extension).
+ *
+ * Normal and automatic dependencies only (internal ones tie parts to
+ * their whole). A sequence's automatic dependency on the column that owns
+ * it is left out: the table's definition says OWNED BY, after the column
+ * default that needs the sequence.
+ */
+#define PART(cat, objid, tocat, toid) \
+	"SELECT " REGCLASS(cat) ", " objid ", " REGCLASS(tocat) ", " toid ", 1"
+
+static const char q_dependencies[] =
+	"WITH base(classid, objid, kind, sch, name, tbl) AS MATERIALIZED ("
+	" SELECT " REGCLASS("pg_namespace") ", n.oid, 'schema', NULL, n.nspname, NULL"
+	"  FROM pg_catalog.pg_namespace n WHERE " USER_NS("n")
+	" UNION ALL SELECT " REGCLASS("pg_extension") ", x.oid, 'extension', NULL, x.extname, NULL"
+	"  FROM pg_catalog.pg_extension x"
+	" UNION ALL SELECT " REGCLASS("pg_type") ", t.oid, 'type', n.nspname, t.typname, NULL"
+	"  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid" EQ "t.typnamespace"
+	"  WHERE " USER_NS("n") " AND (t.typrelid" EQ "0 OR EXISTS (SELECT 1 FROM pg_catalog.pg_class tc"
+	"   WHERE tc.oid" EQ "t.typrelid AND tc.relkind" EQ "'c'))"
+	" UNION ALL SELECT " REGCLASS("pg_class") ", c.oid,"
+	"  CASE WHEN " IS_TABLE("c") " THEN 'table' WHEN c.relkind" EQ "'v' THEN 'view'"
+	"   WHEN c.relkind" EQ "'m' THEN 'materialized view' WHEN c.relkind" EQ "'S' THEN 'sequence'"
+	"   WHEN c.relkind" EQ "'f' THEN 'foreign table' ELSE 'index' END,"
+	"  n.nspname, c.relname, (SELECT tc.relname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class tc"
+	"   ON tc.oid" EQ "i.indrelid WHERE i.indexrelid" EQ "c.oid)"
+	"  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	"  WHERE " USER_NS("n") " AND c.relkind" NE "'c' AND c.relkind" NE "'t'"
+	" UNION ALL SELECT " REGCLASS("pg_proc") ", p.oid,"
+	"  CASE WHEN p.prokind" EQ "'p' THEN 'procedure' ELSE 'function' END, n.nspname,"
+	"  pg_catalog.format('%s(%s)', p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)), NULL"
+	"  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid" EQ "p.pronamespace"
+	"  WHERE " USER_NS("n")
+	" UNION ALL SELECT " REGCLASS("pg_constraint") ", k.oid, 'constraint', n.nspname, k.conname, c.relname"
+	"  FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid" EQ "k.conrelid"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace WHERE " USER_NS("n")
+	" UNION ALL SELECT " REGCLASS("pg_trigger") ", tg.oid, 'trigger', n.nspname, tg.tgname, c.relname"
+	"  FROM pg_catalog.pg_trigger tg JOIN pg_catalog.pg_class c ON c.oid" EQ "tg.tgrelid"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace WHERE " USER_NS("n")
+	" UNION ALL SELECT " REGCLASS("pg_rewrite") ", r.oid, 'rule', n.nspname, r.rulename, c.relname"
+	"  FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid" EQ "r.ev_class"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	"  WHERE " USER_NS("n") " AND r.rulename" NE "'_RETURN'"
+	" UNION ALL SELECT " REGCLASS("pg_policy") ", pol.oid, 'policy', n.nspname, pol.polname, c.relname"
+	"  FROM pg_catalog.pg_policy pol JOIN pg_catalog.pg_class c ON c.oid" EQ "pol.polrelid"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace WHERE " USER_NS("n")
+	" UNION ALL SELECT " REGCLASS("pg_collation") ", co.oid, 'collation', n.nspname, co.collname, NULL"
+	"  FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid" EQ "co.collnamespace"
+	"  WHERE " USER_NS("n")
+	" UNION ALL SELECT " REGCLASS("pg_statistic_ext") ", st.oid, 'statistics', n.nspname, st.stxname, NULL"
+	"  FROM pg_catalog.pg_statistic_ext st JOIN pg_catalog.pg_namespace n ON n.oid" EQ "st.stxnamespace"
+	"  WHERE " USER_NS("n")
+	" UNION ALL SELECT " REGCLASS("pg_event_trigger") ", e.oid, 'event trigger', NULL, e.evtname, NULL"
+	"  FROM pg_catalog.pg_event_trigger e"
+	" UNION ALL SELECT " REGCLASS("pg_foreign_data_wrapper") ", w.oid, 'foreign data wrapper', NULL, w.fdwname, NULL"
+	"  FROM pg_catalog.pg_foreign_data_wrapper w"
+	" UNION ALL SELECT " REGCLASS("pg_foreign_server") ", s.oid, 'server', NULL, s.srvname, NULL"
+	"  FROM pg_catalog.pg_foreign_server s),"
+	" part(classid, objid, toclassid, toobjid) AS MATERIALIZED ("
+	" SELECT DISTINCT ON (pp.classid, pp.objid) pp.classid, pp.objid, pp.toclassid, pp.toobjid FROM ("
+	"  SELECT ex.classid, ex.objid, ex.refclassid AS toclassid, ex.refobjid AS toobjid, 0 AS prio"
+	"   FROM pg_catalog.pg_depend ex WHERE ex.deptype" EQ "'e'"
+	"  UNION ALL " PART("pg_type", "t.oid", "pg_type", "t.typelem")
+	"   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_type et ON et.oid" EQ "t.typelem"
+	"   WHERE et.typarray" EQ "t.oid"
+	"  UNION ALL " PART("pg_type", "t.oid", "pg_class", "t.typrelid")
+	"   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_class tc ON tc.oid" EQ "t.typrelid"
+	"   WHERE tc.relkind" NE "'c'"
+	"  UNION ALL " PART("pg_class", "tc.oid", "pg_type", "tc.reltype")
+	"   FROM pg_catalog.pg_class tc WHERE tc.relkind" EQ "'c'"
+	"  UNION ALL " PART("pg_attrdef", "ad.oid", "pg_class", "ad.adrelid") " FROM pg_catalog.pg_attrdef ad"
+	"  UNION ALL " PART("pg_rewrite", "r.oid", "pg_class", "r.ev_class")
+	"   FROM pg_catalog.pg_rewrite r WHERE r.rulename" EQ "'_RETURN'"
+	"  UNION ALL " PART("pg_class", "k.conindid", "pg_constraint", "k.oid")
+	"   FROM pg_catalog.pg_constraint k WHERE k.conindid" NE "0"
+	"   AND (k.contype" EQ "'p' OR k.contype" EQ "'u' OR k.contype" EQ "'x')"
+	"  UNION ALL " PART("pg_constraint", "k.oid", "pg_type", "k.contypid")
+	"   FROM pg_catalog.pg_constraint k WHERE k.contypid" NE "0"
+	"  UNION ALL " PART("pg_type", MAYBE_COLUMN("rg", "rngmultitypid") "::pg_catalog.oid", "pg_type", "rg.rngtypid")
+	"   FROM pg_catalog.pg_range rg WHERE " MAYBE_COLUMN("rg", "rngmultitypid") " IS NOT NULL"
+	" ) pp ORDER BY pp.classid, pp.objid, pp.prio),"
+	" edge(classid, objid, refclassid, refobjid, deptype) AS ("
+	" SELECT DISTINCT d.classid, d.objid, d.refclassid, d.refobjid, d.deptype FROM pg_catalog.pg_depend d"
+	"  WHERE (d.deptype" EQ "'n' OR d.deptype" EQ "'a'))"
+	" SELECT DISTINCT a.kind, a.sch, a.name, a.tbl, b.kind, b.sch, b.name, b.tbl FROM edge d"
+	" LEFT JOIN part a1 ON a1.classid" EQ "d.classid AND a1.objid" EQ "d.objid"
+	" LEFT JOIN part a2 ON a2.classid" EQ "COALESCE(a1.toclassid, d.classid)"
+	"  AND a2.objid" EQ "COALESCE(a1.toobjid, d.objid)"
+	" JOIN base a ON a.classid" EQ "COALESCE(a2.toclassid, a1.toclassid, d.classid)"
+	"  AND a.objid" EQ "COALESCE(a2.toobjid, a1.toobjid, d.objid)"
+	" LEFT JOIN part b1 ON b1.classid" EQ "d.refclassid AND b1.objid" EQ "d.refobjid"
+	" LEFT JOIN part b2 ON b2.classid" EQ "COALESCE(b1.toclassid, d.refclassid)"
+	"  AND b2.objid" EQ "COALESCE(b1.toobjid, d.refobjid)"
+	" JOIN base b ON b.classid" EQ "COALESCE(b2.toclassid, b1.toclassid, d.refclassid)"
+	"  AND b.objid" EQ "COALESCE(b2.toobjid, b1.toobjid, d.refobjid)"
+	" WHERE NOT (d.deptype" EQ "'a' AND a.kind" EQ "'sequence' AND b.kind" EQ "'table')";
+
 static const char *const queries[] = {
 	q_schemas, q_extensions, q_enums, q_domains, q_ranges, q_composites,
 	q_sequences, q_functions, q_tables, q_views, q_indexes, q_constraints,
 	q_triggers, q_comments_schemas, q_comments_relations, q_comments_types,
 	q_comments_functions, q_comments_constraints, q_comments_triggers,
+	q_collations, q_fdws, q_servers, q_foreign_tables, q_statistics,
+	q_policies, q_rules, q_event_triggers, q_comments_policies,
+	q_comments_rules, q_comments_foreign, q_comments_collations_statistics,
+	q_dependencies,
 };
 
 /* ---- reading ----------------------------------------------------------- */
@@ -492,8 +812,65 @@ static void add_rows(int index, PGresult *res, void *data)
 	}
 }
 
+/* What schema_read() collects: the objects, and q_dependencies' rows. */
+struct reading {
+	struct schema_model *m;
+	PGresult *deps;
+};
+
+static void add_result(int index, PGresult *res, void *data)
+{
+	struct reading *r = data;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 8 && !r->deps)
+		/* kept until all objects are read: db_run() clears 'res' */
+		r->deps = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+	else
+		add_rows(index, res, r->m);
+}
+
+/* The model's object that columns col..col+3 of 'row' name, or SIZE_MAX. */
+static size_t dep_end(const struct schema_index *ix, PGresult *res, int row, int col)
+{
+	struct schema_object key = { 0 };
+
+	key.kind = PQgetvalue(res, row, col);
+	key.schema = PQgetisnull(res, row, col + 1) ? NULL : PQgetvalue(res, row, col + 1);
+	key.name = PQgetvalue(res, row, col + 2);
+	key.table = PQgetisnull(res, row, col + 3) ? NULL : PQgetvalue(res, row, col + 3);
+	return schema_index_find(ix, &key);
+}
+
+/*
+ * Put the model in dump order: the edges whose two ends are objects of
+ * the model (the others name what is not dumped: the system's objects,
+ * an extension's members, strata's tables), then the sort of order.c.
+ */
+static void sort_by_dependencies(struct schema_model *m, PGresult *res)
+{
+	struct schema_index ix;
+	struct schema_dep *deps = NULL;
+	size_t nr = 0, alloc = 0;
+	int rows = res ? PQntuples(res) : 0;
+
+	schema_index_init(&ix, m);
+	for (int r = 0; r < rows; r++) {
+		size_t a = dep_end(&ix, res, r, 0), b = dep_end(&ix, res, r, 4);
+		if (a == SIZE_MAX || b == SIZE_MAX || a == b)
+			continue;
+		ALLOC_GROW(deps, nr + 1, alloc);
+		deps[nr].obj = a;
+		deps[nr++].on = b;
+	}
+	schema_index_release(&ix);
+	verbose("%zu objects, %zu dependencies between them", m->nr, nr);
+	schema_sort_by_deps(m, deps, nr);
+	free(deps);
+}
+
 int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 {
+	struct reading reading = { m, NULL };
 	struct strbuf sql = STRBUF_INIT, own = STRBUF_INIT;
 	struct pgerr e = { 0 };
 	bool failed = false;
@@ -511,7 +888,7 @@ int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 	strbuf_addstr(&sql, "COMMIT;\n");
 	verbose("reading the catalog (%zu queries, one round trip)",
 		sizeof(queries) / sizeof(queries[0]));
-	db_run(db, sql.buf, &e, &failed, add_rows, m, NULL);
+	db_run(db, sql.buf, &e, &failed, add_result, &reading, NULL);
 	strbuf_release(&sql);
 	strbuf_release(&own);
 	if (failed) {
@@ -524,9 +901,11 @@ int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 			db_command(db, "ROLLBACK", &e2);
 		pgerr_release(&e2);
 		schema_model_release(m);
+		PQclear(reading.deps);
 		return -1;
 	}
-	schema_sort_for_dump(m);
+	sort_by_dependencies(m, reading.deps);
+	PQclear(reading.deps);
 	return 0;
 }
 
@@ -554,9 +933,9 @@ static int nullable_cmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-static int dump_order_cmp(const void *pa, const void *pb)
+int schema_dump_order_cmp(const struct schema_object *a,
+			  const struct schema_object *b)
 {
-	const struct schema_object *a = pa, *b = pb;
 	int c;
 
 	if (a->phase != b->phase)
@@ -570,6 +949,11 @@ static int dump_order_cmp(const void *pa, const void *pb)
 	if ((c = nullable_cmp(a->table, b->table)))
 		return c;
 	return nullable_cmp(a->kind, b->kind);
+}
+
+static int dump_order_cmp(const void *pa, const void *pb)
+{
+	return schema_dump_order_cmp(pa, pb);
 }
 
 void schema_sort_for_dump(struct schema_model *m)

@@ -58,6 +58,33 @@ void schema_model_release(struct schema_model *m);
 
 /* Order: phase, depth, schema, name, table (bytewise, not by locale). */
 void schema_sort_for_dump(struct schema_model *m);
+int schema_dump_order_cmp(const struct schema_object *a,
+			  const struct schema_object *b);
+
+/* An edge of the dependency graph: m->obj[obj] needs m->obj[on] first. */
+struct schema_dep {
+	size_t obj, on;
+};
+
+/*
+ * Sort the model into dump order (order.c): every object after the ones
+ * it needs ('deps', indexes into m->obj as it is before the call), ties in
+ * schema_dump_order_cmp's order. A loop is broken as pg_dump does when it
+ * has no better repair: a warning names its objects and one dependency of
+ * it is dropped. Returns the number of loops broken.
+ */
+size_t schema_sort_by_deps(struct schema_model *m, const struct schema_dep *deps,
+			   size_t nr);
+
+/* Finding a model's object by its identity (kind, schema, name, table). */
+struct schema_index {
+	const struct schema_model *m;
+	size_t *by_identity;
+};
+void schema_index_init(struct schema_index *ix, const struct schema_model *m);
+/* The index in m->obj of the object with key's identity, or SIZE_MAX. */
+size_t schema_index_find(const struct schema_index *ix, const struct schema_object *key);
+void schema_index_release(struct schema_index *ix);
 /* Identity order, for comparing two models: kind, schema, name, table. */
 int schema_object_identity_cmp(const struct schema_object *a,
 			       const struct schema_object *b);
