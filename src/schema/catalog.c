@@ -625,6 +625,152 @@ static const char q_comments_collations_statistics[] =
 	" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "st.stxnamespace"
 	" WHERE " USER_NS("n") " AND " NOT_EXT("pg_statistic_ext", "st.oid") " AND " NOT_OWN("st.stxrelid");
 
+/* ---- owners and grants (strata dump --privileges) ----------------------- */
+
+/* PUBLIC, or a role's name quoted. */
+#define GRANTEE(oid) \
+	"CASE WHEN " oid EQ "0 THEN 'PUBLIC' ELSE pg_catalog.format('%I', pg_catalog.pg_get_userbyid(" oid ")) END"
+
+/* The rows of aclexplode(acl) as x(grantor, grantee, privilege_type, is_grantable, nr). */
+#define ACL_ROWS(acl, x) \
+	"pg_catalog.aclexplode(" acl ") WITH ORDINALITY " x "(grantor, grantee, privilege_type, is_grantable, nr)"
+
+/* The entry x of one ACL is not in the ACL 'acl'. */
+#define NOT_IN_ACL(x, acl) \
+	"NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(" acl ") y WHERE y.grantor" EQ x ".grantor" \
+	" AND y.grantee" EQ x ".grantee AND y.privilege_type" EQ x ".privilege_type" \
+	" AND y.is_grantable" EQ x ".is_grantable)"
+
+/*
+ * A GRANT of entry x (by its grantor: as the owner, or in that role's
+ * name when another role granted it) of an object whose owner is
+ * 'owner'; 'on' is "ON TABLE app.t" or "(col) ON TABLE app.t".
+ */
+#define GRANT_OF(x, on, owner) \
+	"pg_catalog.format(E'\\n%sGRANT %s %s TO %s%s;%s'," \
+	" CASE WHEN " x ".grantor" NE owner " THEN pg_catalog.format('SET ROLE %I; ', pg_catalog.pg_get_userbyid(" x ".grantor)) ELSE '' END," \
+	" " x ".privilege_type, " on ", " GRANTEE(x ".grantee") "," \
+	" CASE WHEN " x ".is_grantable THEN ' WITH GRANT OPTION' ELSE '' END," \
+	" CASE WHEN " x ".grantor" NE owner " THEN ' RESET ROLE;' ELSE '' END)"
+
+/*
+ * What turns an object's default ACL (acldefault) into its ACL: REVOKEs
+ * of the default entries it lacks, then GRANTs of the entries the default
+ * lacks, in the ACL's order, as pg_dump does; nothing for a NULL ACL (the
+ * default). Reloaded, the ACL is the same array.
+ */
+#define ACL_CHANGES(acl, deftype, owner, on) \
+	"CASE WHEN " acl " IS NULL THEN '' ELSE" \
+	" COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(E'\\nREVOKE %s ON %s FROM %s;'," \
+	"   df.privilege_type, " on ", " GRANTEE("df.grantee") "), '' ORDER BY df.nr)" \
+	"  FROM " ACL_ROWS("pg_catalog.acldefault(" deftype ", " owner ")", "df") \
+	"  WHERE " NOT_IN_ACL("df", acl) "), '')" \
+	" OPERATOR(pg_catalog.||) COALESCE((SELECT pg_catalog.string_agg(" \
+	GRANT_OF("cu", "pg_catalog.format('ON %s', " on ")", owner) ", '' ORDER BY cu.nr)" \
+	"  FROM " ACL_ROWS(acl, "cu") \
+	"  WHERE " NOT_IN_ACL("cu", "pg_catalog.acldefault(" deftype ", " owner ")") "), '') END"
+
+#define CHAR(c) "'" c "'::pg_catalog.\"char\""
+
+/*
+ * One row per owned object: its owner, then its grants (and its columns'
+ * grants). The group goes after the comments, schemas first (a grant by
+ * a role other than the owner may need that role's USAGE on the schema);
+ * an event trigger's after the event triggers, which come last. The
+ * public schema, which every database has, is left out.
+ */
+static const char q_privileges[] =
+	"WITH obj(sch, word, gword, target, owner, acl, deftype, relid, phase) AS ("
+	" SELECT n.nspname::pg_catalog.text, 'SCHEMA', 'SCHEMA', pg_catalog.format('%I', n.nspname),"
+	"  n.nspowner, n.nspacl, " CHAR("n") ", 0::pg_catalog.oid, 13"
+	"  FROM pg_catalog.pg_namespace n"
+	"  WHERE " USER_NS("n") " AND n.nspname" NE "'public' AND " NOT_EXT("pg_namespace", "n.oid")
+	" UNION ALL SELECT n.nspname, CASE WHEN c.relkind" EQ "'v' THEN 'VIEW' WHEN c.relkind" EQ "'m'"
+	"  THEN 'MATERIALIZED VIEW' WHEN c.relkind" EQ "'S' THEN 'SEQUENCE' WHEN c.relkind" EQ "'f'"
+	"  THEN 'FOREIGN TABLE' ELSE 'TABLE' END,"
+	"  CASE WHEN c.relkind" EQ "'S' THEN 'SEQUENCE' ELSE 'TABLE' END,"
+	"  pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner, c.relacl,"
+	"  CASE WHEN c.relkind" EQ "'S' THEN " CHAR("s") " ELSE " CHAR("r") " END, c.oid, 13"
+	"  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	"  WHERE (" IS_TABLE("c") " OR " IS_VIEW("c") " OR c.relkind" EQ "'S' OR c.relkind" EQ "'f')"
+	"  AND " DUMPED_REL("c", "n") " AND " NOT_INTERNAL("pg_class", "c.oid")
+	" UNION ALL SELECT n.nspname, CASE WHEN p.prokind" EQ "'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,"
+	"  CASE WHEN p.prokind" EQ "'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,"
+	"  pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),"
+	"  p.proowner, p.proacl, " CHAR("f") ", 0::pg_catalog.oid, 13"
+	"  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid" EQ "p.pronamespace"
+	"  WHERE (p.prokind" EQ "'f' OR p.prokind" EQ "'p') AND " USER_NS("n")
+	"  AND " NOT_EXT("pg_proc", "p.oid") " AND " NOT_INTERNAL("pg_proc", "p.oid")
+	" UNION ALL SELECT n.nspname, CASE WHEN t.typtype" EQ "'d' THEN 'DOMAIN' ELSE 'TYPE' END,"
+	"  CASE WHEN t.typtype" EQ "'d' THEN 'DOMAIN' ELSE 'TYPE' END,"
+	"  pg_catalog.format('%I.%I', n.nspname, t.typname), t.typowner, t.typacl, " CHAR("T") ", 0::pg_catalog.oid, 13"
+	"  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid" EQ "t.typnamespace"
+	"  WHERE (t.typtype" EQ "'e' OR t.typtype" EQ "'d' OR t.typtype" EQ "'r'"
+	"   OR (t.typtype" EQ "'c' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class tc"
+	"    WHERE tc.oid" EQ "t.typrelid AND tc.relkind" EQ "'c')))"
+	"  AND " USER_NS("n") " AND " NOT_EXT("pg_type", "t.oid")
+	" UNION ALL SELECT NULL, 'FOREIGN DATA WRAPPER', 'FOREIGN DATA WRAPPER', pg_catalog.format('%I', w.fdwname),"
+	"  w.fdwowner, w.fdwacl, " CHAR("F") ", 0::pg_catalog.oid, 13"
+	"  FROM pg_catalog.pg_foreign_data_wrapper w WHERE " NOT_EXT("pg_foreign_data_wrapper", "w.oid")
+	" UNION ALL SELECT NULL, 'SERVER', 'FOREIGN SERVER', pg_catalog.format('%I', s.srvname),"
+	"  s.srvowner, s.srvacl, " CHAR("S") ", 0::pg_catalog.oid, 13"
+	"  FROM pg_catalog.pg_foreign_server s WHERE " NOT_EXT("pg_foreign_server", "s.oid")
+	" UNION ALL SELECT n.nspname, 'COLLATION', NULL, pg_catalog.format('%I.%I', n.nspname, co.collname),"
+	"  co.collowner, NULL, NULL, 0::pg_catalog.oid, 13"
+	"  FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid" EQ "co.collnamespace"
+	"  WHERE " USER_NS("n") " AND " NOT_EXT("pg_collation", "co.oid")
+	" UNION ALL SELECT n.nspname, 'STATISTICS', NULL, pg_catalog.format('%I.%I', n.nspname, st.stxname),"
+	"  st.stxowner, NULL, NULL, 0::pg_catalog.oid, 13"
+	"  FROM pg_catalog.pg_statistic_ext st JOIN pg_catalog.pg_namespace n ON n.oid" EQ "st.stxnamespace"
+	"  WHERE " USER_NS("n") " AND " NOT_EXT("pg_statistic_ext", "st.oid") " AND " NOT_OWN("st.stxrelid")
+	" UNION ALL SELECT NULL, 'EVENT TRIGGER', NULL, pg_catalog.format('%I', e.evtname),"
+	"  e.evtowner, NULL, NULL, 0::pg_catalog.oid, 14"
+	"  FROM pg_catalog.pg_event_trigger e WHERE " NOT_EXT("pg_event_trigger", "e.oid") ")"
+	" SELECT 'privileges', o.sch, pg_catalog.format('%s %s', o.word, o.target), NULL, o.phase,"
+	" CASE WHEN o.word" EQ "'SCHEMA' THEN 1 ELSE 2 END,"
+	" pg_catalog.format('ALTER %s %s OWNER TO %I;%s%s', o.word, o.target, pg_catalog.pg_get_userbyid(o.owner),"
+	"  " ACL_CHANGES("o.acl", "o.deftype", "o.owner", "pg_catalog.format('%s %s', o.gword, o.target)") ","
+	"  COALESCE((SELECT pg_catalog.string_agg("
+	"    " GRANT_OF("ca", "pg_catalog.format('(%I) ON TABLE %s', a.attname, o.target)", "o.owner")
+	"    , '' ORDER BY a.attnum, ca.nr)"
+	"   FROM pg_catalog.pg_attribute a CROSS JOIN LATERAL " ACL_ROWS("a.attacl", "ca")
+	"   WHERE a.attrelid" EQ "o.relid AND a.attnum" GT "0 AND NOT a.attisdropped), ''))"
+	" FROM obj o";
+
+/*
+ * Default privileges (ALTER DEFAULT PRIVILEGES), after the grants. A
+ * global entry is a change of the built-in default, so it is written as
+ * REVOKEs and GRANTs from that default; an entry for one schema only adds
+ * to it, so it is GRANTs alone.
+ */
+#define DEFACL_WORD \
+	"CASE WHEN da.defaclobjtype" EQ "'r' THEN 'TABLES' WHEN da.defaclobjtype" EQ "'S' THEN 'SEQUENCES'" \
+	" WHEN da.defaclobjtype" EQ "'f' THEN 'FUNCTIONS' WHEN da.defaclobjtype" EQ "'T' THEN 'TYPES'" \
+	" ELSE 'SCHEMAS' END"
+#define DEFACL_TYPE \
+	"CASE WHEN da.defaclobjtype" EQ "'S' THEN " CHAR("s") " WHEN da.defaclobjtype" EQ "'n' THEN " CHAR("n") \
+	" ELSE da.defaclobjtype END"
+#define DEFACL_PREFIX \
+	"pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s ', pg_catalog.pg_get_userbyid(da.defaclrole)," \
+	" CASE WHEN n.nspname IS NOT NULL THEN pg_catalog.format(' IN SCHEMA %I', n.nspname) ELSE '' END)"
+
+static const char q_default_privileges[] =
+	"SELECT 'privileges', n.nspname, pg_catalog.format('DEFAULT PRIVILEGES FOR ROLE %s%s ON %s',"
+	"  pg_catalog.pg_get_userbyid(da.defaclrole),"
+	"  CASE WHEN n.nspname IS NOT NULL THEN pg_catalog.format(' IN SCHEMA %s', n.nspname) ELSE '' END, " DEFACL_WORD "),"
+	" NULL, 13, 3,"
+	" pg_catalog.ltrim(COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(E'\\n%sREVOKE %s ON %s FROM %s;',"
+	"   " DEFACL_PREFIX ", df.privilege_type, " DEFACL_WORD ", " GRANTEE("df.grantee") "), '' ORDER BY df.nr)"
+	"  FROM " ACL_ROWS("pg_catalog.acldefault(" DEFACL_TYPE ", da.defaclrole)", "df")
+	"  WHERE n.nspname IS NULL AND " NOT_IN_ACL("df", "da.defaclacl") "), '')"
+	" OPERATOR(pg_catalog.||) COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(E'\\n%sGRANT %s ON %s TO %s%s;',"
+	"   " DEFACL_PREFIX ", cu.privilege_type, " DEFACL_WORD ", " GRANTEE("cu.grantee") ","
+	"   CASE WHEN cu.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), '' ORDER BY cu.nr)"
+	"  FROM " ACL_ROWS("da.defaclacl", "cu")
+	"  WHERE n.nspname IS NOT NULL OR " NOT_IN_ACL("cu", "pg_catalog.acldefault(" DEFACL_TYPE ", da.defaclrole)") "), ''),"
+	" E'\\n')"
+	" FROM pg_catalog.pg_default_acl da LEFT JOIN pg_catalog.pg_namespace n ON n.oid" EQ "da.defaclnamespace";
+
 /* ---- dependencies ------------------------------------------------------- */
 
 /*
@@ -870,6 +1016,12 @@ static void sort_by_dependencies(struct schema_model *m, PGresult *res)
 
 int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 {
+	return schema_read_with(db, cfg, 0, m);
+}
+
+int schema_read_with(struct db *db, const struct config *cfg, unsigned flags,
+		     struct schema_model *m)
+{
 	struct reading reading = { m, NULL };
 	struct strbuf sql = STRBUF_INIT, own = STRBUF_INIT;
 	struct pgerr e = { 0 };
@@ -885,9 +1037,13 @@ int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 		      "SELECT pg_catalog.set_config('search_path', '', true);\n");
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
 		add_query(&sql, queries[i], own.buf);
+	if (flags & SCHEMA_PRIVILEGES) {
+		add_query(&sql, q_privileges, own.buf);
+		add_query(&sql, q_default_privileges, own.buf);
+	}
 	strbuf_addstr(&sql, "COMMIT;\n");
 	verbose("reading the catalog (%zu queries, one round trip)",
-		sizeof(queries) / sizeof(queries[0]));
+		sizeof(queries) / sizeof(queries[0]) + (flags & SCHEMA_PRIVILEGES ? 2 : 0));
 	db_run(db, sql.buf, &e, &failed, add_result, &reading, NULL);
 	strbuf_release(&sql);
 	strbuf_release(&own);
@@ -906,6 +1062,7 @@ int schema_read(struct db *db, const struct config *cfg, struct schema_model *m)
 	}
 	sort_by_dependencies(m, reading.deps);
 	PQclear(reading.deps);
+	m->privileges = (flags & SCHEMA_PRIVILEGES) != 0;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #ifndef STRATA_SCHEMA_CATALOG_H
 #define STRATA_SCHEMA_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct db;
@@ -45,6 +46,7 @@ struct schema_object {
 struct schema_model {
 	struct schema_object *obj;
 	size_t nr, alloc;
+	bool privileges;	/* owners and grants were read (kind "privileges") */
 };
 
 /*
@@ -54,6 +56,16 @@ struct schema_model {
  * Returns 0, or -1 after error().
  */
 int schema_read(struct db *db, const struct config *cfg, struct schema_model *m);
+/*
+ * The same, with flags: SCHEMA_PRIVILEGES adds one "privileges" object
+ * per owned object (ALTER ... OWNER TO, then the GRANTs and REVOKEs that
+ * give its ACL) and per default-privileges entry, after the comments.
+ */
+enum schema_read_flags {
+	SCHEMA_PRIVILEGES = 1 << 0,
+};
+int schema_read_with(struct db *db, const struct config *cfg, unsigned flags,
+		     struct schema_model *m);
 void schema_model_release(struct schema_model *m);
 
 /* Order: phase, depth, schema, name, table (bytewise, not by locale). */
