@@ -269,8 +269,7 @@ static const char q_tables[] =
 	" UNION ALL"
 	" SELECT i.inhrelid, l.depth" PLUS "1 FROM pg_catalog.pg_inherits i"
 	"  JOIN lineage l ON i.inhparent" EQ "l.relid)"
-	" SELECT 'table', n.nspname, c.relname, NULL, 6,"
-	" (SELECT pg_catalog.max(l.depth) FROM lineage l WHERE l.relid" EQ "c.oid),"
+	" SELECT 'table', n.nspname, c.relname, NULL, 6, ld.depth,"
 	" pg_catalog.format('%s%s%s%s', CASE WHEN c.relispartition"
 	"  THEN pg_catalog.format('CREATE %sTABLE %I.%I PARTITION OF %s %s%s;',"
 	"   CASE WHEN c.relpersistence" EQ "'u' THEN 'UNLOGGED ' ELSE '' END, n.nspname, c.relname,"
@@ -280,6 +279,9 @@ static const char q_tables[] =
 	"   " TABLE_COLUMNS ", " TABLE_INHERITS ", " TABLE_PARTITION_BY ", " REL_OPTIONS ") END,"
 	"  " TABLE_OWNED_SEQUENCES ", " TABLE_RLS ")"
 	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	/* one pass over the lineage, not one per table: 2 000 tables made that 0.4 s */
+	" LEFT JOIN (SELECT l.relid, pg_catalog.max(l.depth) AS depth FROM lineage l GROUP BY l.relid) ld"
+	"  ON ld.relid" EQ "c.oid"
 	" WHERE " IS_TABLE("c") " AND " DUMPED_REL("c", "n");
 
 /*
@@ -300,13 +302,14 @@ static const char q_views[] =
 	" UNION ALL"
 	" SELECT u.viewid, ch.depth" PLUS "1 FROM uses u JOIN chain ch ON u.refid" EQ "ch.viewid)"
 	" SELECT CASE WHEN c.relkind" EQ "'m' THEN 'materialized view' ELSE 'view' END,"
-	" n.nspname, c.relname, NULL, 8,"
-	" (SELECT pg_catalog.max(ch.depth) FROM chain ch WHERE ch.viewid" EQ "c.oid),"
+	" n.nspname, c.relname, NULL, 8, vd.depth,"
 	" pg_catalog.format(E'CREATE %s %I.%I%s AS\\n%s%s;',"
 	"  CASE WHEN c.relkind" EQ "'m' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, n.nspname, c.relname,"
 	"  " REL_OPTIONS ", pg_catalog.rtrim(pg_catalog.pg_get_viewdef(c.oid), ';'),"
 	"  CASE WHEN c.relkind" EQ "'m' THEN E'\\n  WITH NO DATA' ELSE '' END)"
 	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+	" LEFT JOIN (SELECT ch.viewid, pg_catalog.max(ch.depth) AS depth FROM chain ch GROUP BY ch.viewid) vd"
+	"  ON vd.viewid" EQ "c.oid"
 	" WHERE " IS_VIEW("c") " AND " DUMPED_REL("c", "n");
 
 /*
