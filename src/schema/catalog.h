@@ -13,7 +13,8 @@
  *
  * Left out: the system schemas, objects that belong to an extension (only
  * its CREATE EXTENSION is kept), strata's own history and scripts tables,
- * and what the server makes by itself (partitions' copies of their
+ * user mappings (their options hold passwords), owners and grants unless
+ * asked for (SCHEMA_PRIVILEGES), and what the server makes by itself (partitions' copies of their
  * parent's indexes, constraints and triggers; the internal triggers of
  * foreign keys; INVALID indexes left by a failed CREATE INDEX CONCURRENTLY).
  */
@@ -28,12 +29,17 @@ struct config;
 struct strbuf;
 
 struct schema_object {
-	char *kind;	/* "schema", "extension", "type", "sequence", "table",
-			   "function", "procedure", "view", "materialized view",
-			   "index", "constraint", "trigger", "comment" */
-	char *schema;	/* NULL for schemas and extensions */
+	char *kind;	/* "schema", "extension", "collation", "type",
+			   "sequence", "function", "procedure", "foreign data
+			   wrapper", "server", "table", "foreign table", "view",
+			   "materialized view", "index", "statistics",
+			   "constraint", "trigger", "policy", "rule", "comment",
+			   "privileges", "event trigger" */
+	char *schema;	/* NULL for schemas, extensions, wrappers, servers
+			   and event triggers */
 	char *name;	/* a function's name carries its argument types */
-	char *table;	/* the table of an index, constraint or trigger */
+	char *table;	/* the table of an index, constraint, trigger,
+			   policy or rule */
 	char *definition;	/* SQL, ending with ";" */
 	/*
 	 * Where the object goes in a dump: 'phase' orders the groups

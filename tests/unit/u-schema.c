@@ -81,6 +81,31 @@ static void sql_text(void **state)
 	schema_model_release(&m);
 }
 
+/* with owners and grants: its own header, one heading for the group */
+static void sql_text_privileges(void **state)
+{
+	struct schema_model m = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	add(&m, "table", "public", "t", NULL, 6, 0, "CREATE TABLE public.t ();");
+	add(&m, "comment", "public", "TABLE public.t", NULL, 13, 0, "COMMENT ON TABLE public.t IS 'a';");
+	add(&m, "privileges", "public", "TABLE public.t", NULL, 13, 2,
+	    "ALTER TABLE public.t OWNER TO r;\nGRANT SELECT ON TABLE public.t TO PUBLIC;");
+	add(&m, "privileges", "public", "VIEW public.v", NULL, 13, 2, "ALTER VIEW public.v OWNER TO r;");
+	add(&m, "event trigger", NULL, "e", NULL, 14, 0, "CREATE EVENT TRIGGER e ON sql_drop EXECUTE FUNCTION public.f();");
+	m.privileges = true;
+	schema_to_sql(&m, &sb);
+	assert_true(str_starts(sb.buf, "-- strata dump: the schema with owners and grants"));
+	assert_non_null(strstr(sb.buf, "\n-- comments\nCOMMENT ON TABLE public.t IS 'a';\n"
+				       "\n-- privileges\nALTER TABLE public.t OWNER TO r;\n"
+				       "GRANT SELECT ON TABLE public.t TO PUBLIC;\n"
+				       "ALTER VIEW public.v OWNER TO r;\n"
+				       "\n-- event trigger e\nCREATE EVENT TRIGGER e"));
+	assert_null(strstr(sb.buf, "-- privileges "));
+	strbuf_release(&sb);
+	schema_model_release(&m);
+}
+
 /* the names of the model's objects in order, joined by spaces */
 static char *names(const struct schema_model *m)
 {
@@ -224,6 +249,7 @@ int main(void)
 		cmocka_unit_test(dump_order),
 		cmocka_unit_test(identity),
 		cmocka_unit_test(sql_text),
+		cmocka_unit_test(sql_text_privileges),
 		cmocka_unit_test(deps_agreeing),
 		cmocka_unit_test(deps_domain_after_function),
 		cmocka_unit_test(deps_chain),
