@@ -81,12 +81,11 @@ static size_t heap_pop(struct heap *h)
 
 /* ---- the graph ---------------------------------------------------------- */
 
-static const struct schema_object *rank_base;
-
-static int rank_cmp(const void *pa, const void *pb)
+static int rank_cmp(const void *pa, const void *pb, void *objects)
 {
+	const struct schema_object *obj = objects;
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	int c = schema_dump_order_cmp(&rank_base[a], &rank_base[b]);
+	int c = schema_dump_order_cmp(&obj[a], &obj[b]);
 
 	/* equal objects keep their index order: the result stays total */
 	return c ? c : (a > b) - (a < b);
@@ -99,9 +98,7 @@ static void rank_objects(const struct schema_model *m, size_t *rank)
 
 	for (size_t i = 0; i < m->nr; i++)
 		by_order[i] = i;
-	rank_base = m->obj;
-	qsort(by_order, m->nr, sizeof(*by_order), rank_cmp);
-	rank_base = NULL;
+	qsort_r(by_order, m->nr, sizeof(*by_order), rank_cmp, m->obj);
 	for (size_t i = 0; i < m->nr; i++)
 		rank[by_order[i]] = i;
 	free(by_order);
@@ -199,9 +196,15 @@ static size_t break_loop(struct graph *g, const struct schema_model *m, size_t s
 	for (size_t i = 0; i < g->n; i++)
 		pos[i] = SIZE_MAX;
 	while (pos[v] == SIZE_MAX) {
+		size_t need;
+
 		pos[v] = len;
 		walk[len++] = v;
-		v = first_unwritten_need(g, v);
+		/* (every object left waits for one left: never SIZE_MAX) */
+		need = first_unwritten_need(g, v);
+		if (need == SIZE_MAX)
+			break;
+		v = need;
 	}
 	from = pos[v];
 	first = walk[from];
@@ -231,6 +234,9 @@ static size_t break_loop(struct graph *g, const struct schema_model *m, size_t s
 	for (size_t k = 0; k < g->users_nr[next]; k++)
 		if (g->users[next][k] == first)
 			g->users[next][k] = SIZE_MAX;
+	/* a walk that met no loop (it cannot) still ends: its object goes */
+	if (next == first)
+		g->waiting[first] = 0;
 	if (!g->waiting[first])
 		ret = first;
 	strbuf_release(&sb);
@@ -305,12 +311,11 @@ size_t schema_sort_by_deps(struct schema_model *m, const struct schema_dep *deps
 
 /* ---- naming the ends of an edge ----------------------------------------- */
 
-static const struct schema_object *find_base;
-
-static int identity_index_cmp(const void *pa, const void *pb)
+static int identity_index_cmp(const void *pa, const void *pb, void *objects)
 {
-	return schema_object_identity_cmp(&find_base[*(const size_t *)pa],
-					  &find_base[*(const size_t *)pb]);
+	const struct schema_object *obj = objects;
+
+	return schema_object_identity_cmp(&obj[*(const size_t *)pa], &obj[*(const size_t *)pb]);
 }
 
 void schema_index_init(struct schema_index *ix, const struct schema_model *m)
@@ -319,9 +324,7 @@ void schema_index_init(struct schema_index *ix, const struct schema_model *m)
 	ix->by_identity = xmalloc((m->nr ? m->nr : 1) * sizeof(size_t));
 	for (size_t i = 0; i < m->nr; i++)
 		ix->by_identity[i] = i;
-	find_base = m->obj;
-	qsort(ix->by_identity, m->nr, sizeof(size_t), identity_index_cmp);
-	find_base = NULL;
+	qsort_r(ix->by_identity, m->nr, sizeof(size_t), identity_index_cmp, m->obj);
 }
 
 size_t schema_index_find(const struct schema_index *ix, const struct schema_object *key)
