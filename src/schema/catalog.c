@@ -18,7 +18,15 @@
  * all have (pg_trigger.tgparentid, new in 13, sets the floor), and filter
  * out what the newer ones add: multirange types and their constructors
  * (14+, internal dependencies of their range), the NOT NULL rows of
- * domains in pg_constraint (17, contype 'n', never selected).
+ * domains in pg_constraint (17, contype 'n', never selected). Columns that
+ * only some versions have are read through to_jsonb(row) (MAYBE_COLUMN),
+ * NULL where missing: an ICU collation's locale (collcollate before 15,
+ * colliculocale in 15 and 16, colllocale in 17), a range's multirange
+ * (14+), a statistics object's target (nullable from 17).
+ *
+ * Three more results (dep_object, dep_part, dep_edge: see "dependencies"
+ * below) give the dependencies between the objects, which order.c turns
+ * into the dump's order.
  */
 #include "../compat.h"
 #include "catalog.h"
