@@ -65,13 +65,17 @@
 /* Not strata's history table or its scripts table (@OWN@: their oids). */
 #define NOT_OWN(oid) "NOT (" oid EQ "ANY (@OWN@))"
 
-/* " COLLATE s.c" when a column's collation is not its type's default. */
+/*
+ * " COLLATE s.c" when a column's collation is not its type's default
+ * (a type that has none has collation 0: nothing to look up).
+ */
 #define COLLATE_CLAUSE(coll, typ) \
-	"COALESCE((SELECT pg_catalog.format(' COLLATE %I.%I', colln.nspname, coll.collname)" \
+	"CASE WHEN " coll NE "0 THEN" \
+	" COALESCE((SELECT pg_catalog.format(' COLLATE %I.%I', colln.nspname, coll.collname)" \
 	" FROM pg_catalog.pg_collation coll JOIN pg_catalog.pg_namespace colln" \
 	" ON colln.oid" EQ "coll.collnamespace WHERE coll.oid" EQ coll \
 	" AND coll.oid" NE "(SELECT ct.typcollation FROM pg_catalog.pg_type ct" \
-	" WHERE ct.oid" EQ typ ")), '')"
+	" WHERE ct.oid" EQ typ ")), '') ELSE '' END"
 
 /* A relation of the user's that strata dumps. */
 #define DUMPED_REL(c, n) \
