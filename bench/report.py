@@ -27,6 +27,7 @@ T_NOOP = 1.2
 T_STARTUP = 1.0
 T_RSS_MIB = 12.0
 T_STMTS = 2.0
+T_DUMP = 0.5
 
 
 def load(rundir):
@@ -252,6 +253,10 @@ def render(rundir, out_md):
     if fl:
         w(f"| fleet of {meta.get('fleet', '?')}: `up -j 1` time / `up -j 4` time (the speed-up) | (no target) "
           f"| {fr(fl.ratios, fl.ratio())} | — |")
+    sd = st("schema-dump")
+    if sd:
+        w(f"| `strata dump` vs `pg_dump -s`, {meta.get('schema', '?').split(',')[0]} | ≤ {T_DUMP:g}× "
+          f"| {fr(sd.ratios, sd.ratio())} | {verdict(sd.ratio(), T_DUMP)} |")
     w("")
 
     # ---------------------------------------------------------------- machine
@@ -468,6 +473,32 @@ def render(rundir, out_md):
             w(f"| `{fl.get(role, 'tool')}` | {ok_str(fl, role)} | {fs(fl.get(role, 'wall'), 2)} "
               f"| {fr(fl.ratios, fl.ratio()) if role == 'B' else '1'} |")
         for r, v in fl.roles.items():
+            if v["errors"]:
+                w("")
+                w(f"**{v['tool']} failed in {v['runs'] - v['ok']} of {v['runs']} runs**, last error:")
+                w("")
+                w("```")
+                w(v["errors"][-1].strip()[-1500:])
+                w("```")
+        w("")
+
+    sd = st("schema-dump")
+    if sd:
+        w("## 8. Schema dump (`strata dump` vs `pg_dump -s`)")
+        w("")
+        w(f"One generated schema ({meta.get('schema', '?')}; `bench/gen-schema.py`: 10 schemas, each table "
+          "with an identity primary key, defaults, a check, an index and a foreign key to the table before it; "
+          "a view every 10 tables, a PL/pgSQL function and trigger every 20, a SQL function every 50), "
+          "dumped by `strata dump -o -` and by `pg_dump -s` of the server's version, alternated, both to a file. "
+          "The ratio is strata's wall time over pg_dump's in the same round.")
+        w("")
+        w("| command | ok runs | median s | CPU s (client) | peak RSS MiB | strata / pg_dump (min–max) |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for role in ("A", "B"):
+            w(f"| `{sd.get(role, 'tool')}` | {ok_str(sd, role)} | {fs(sd.get(role, 'wall'), 3)} "
+              f"| {fs(sd.get(role, 'cpu'), 3)} | {fmib(sd.get(role, 'rss'))} "
+              f"| {fr(sd.ratios, sd.ratio()) if role == 'A' else '1'} |")
+        for r, v in sd.roles.items():
             if v["errors"]:
                 w("")
                 w(f"**{v['tool']} failed in {v['runs'] - v['ok']} of {v['runs']} runs**, last error:")

@@ -36,6 +36,13 @@
 #                                          no other rows; its report goes to
 #                                          bench/work/last/REPORT.md unless
 #                                          BENCH_REPORT says otherwise)
+#   BENCH_SCHEMA=1                         add the schema row: `strata dump`
+#                                          vs `pg_dump -s` of a generated
+#                                          schema (bench/gen-schema.py; about
+#                                          1 more minute)
+#   BENCH_SCHEMA_TABLES                    tables in it (default 2000)
+#   BENCH_ONLY_SCHEMA=1                    run the schema row alone (as
+#                                          BENCH_ONLY_FLEET)
 set -euo pipefail
 export LC_ALL=C
 
@@ -93,7 +100,7 @@ say() { printf '[bench %s +%ds] %s\n' "$(date -u +%H:%M:%S)" $(($(date +%s) - T0
 # ---------------------------------------------------------------------------
 # 1. peers, cluster
 # ---------------------------------------------------------------------------
-if [[ ${BENCH_SKIP_INSTALL:-0} != 1 && ${BENCH_ONLY_FLEET:-0} != 1 ]]; then
+if [[ ${BENCH_SKIP_INSTALL:-0} != 1 && ${BENCH_ONLY_FLEET:-0} != 1 && ${BENCH_ONLY_SCHEMA:-0} != 1 ]]; then
     say "installing peers (Debian packages + npm) with $KIT/install-peers.sh"
     if ! "$KIT/install-peers.sh" >"$OUT/install.log" 2>&1; then
         say "install-peers.sh failed; apt-get update and retry"
@@ -196,11 +203,40 @@ fleet_row() {
         psql -X -q -d postgres -c "DROP DATABASE IF EXISTS strata_fleet_$i" >/dev/null || true
     done
 }
-if [[ ${BENCH_ONLY_FLEET:-0} == 1 ]]; then
-    fleet_row
+
+# schema: `strata dump` against `pg_dump -s` (the server's own version) of
+# one generated schema (bench/gen-schema.py: BENCH_SCHEMA_TABLES tables in
+# 10 schemas, each with a primary key, a check, defaults, an index and a
+# foreign key; views, functions, triggers), alternated; the ratio is
+# strata's wall time over pg_dump's in the same round. Both write to a
+# file (ab.py's stdout capture); strata with -o - so no config interferes.
+schema_row() {
+    local n=${BENCH_SCHEMA_TABLES:-2000} dir=$OUT/schema db=strata_schema url
+    say "schema: $n tables, strata dump vs pg_dump -s"
+    mkdir -p "$dir"
+    "$PY" "$HERE/gen-schema.py" "$n" >"$dir/schema.sql"
+    psql -X -q -d postgres -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+    # not one transaction: 2 000 tables need more locks than one may hold
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$dir/schema.sql" >/dev/null
+    psql -X -q -d "$db" -c "VACUUM ANALYZE" >/dev/null
+    url="postgres://postgres@127.0.0.1:$BENCH_PGPORT/$db?sslmode=disable"
+    "$STRATA_BIN" -d "$url" dump -o - >"$dir/strata.sql"
+    "$PGBIN/pg_dump" -s -h 127.0.0.1 -p "$BENCH_PGPORT" -U postgres "$db" >"$dir/pg_dump.sql"
+    "${AB[@]}" direct --id schema-dump --measure dump --a-name "strata dump" --b-name "pg_dump -s" \
+        --a-cmd "$STRATA_BIN -d $url dump -o -" \
+        --b-cmd "$PGBIN/pg_dump -s -h 127.0.0.1 -p $BENCH_PGPORT -U postgres $db" \
+        --runs "$RUNS" --warmup "$WARMUP" --rss-runs 1 --out "$RES" || say "ab.py failed for the schema row"
+    echo "schema: $n tables, $(grep -c '^-- ' "$dir/strata.sql") objects in strata's dump ($(wc -l <"$dir/strata.sql") lines; pg_dump -s: $(wc -l <"$dir/pg_dump.sql") lines)" >>"$OUT/meta.txt"
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null || true
+}
+
+if [[ ${BENCH_ONLY_FLEET:-0} == 1 || ${BENCH_ONLY_SCHEMA:-0} == 1 ]]; then
+    [[ ${BENCH_ONLY_FLEET:-0} == 1 ]] && fleet_row
+    [[ ${BENCH_ONLY_SCHEMA:-0} == 1 ]] && schema_row
     REPORT=${BENCH_REPORT:-$OUT/REPORT.md}
     "$PY" "$HERE/report.py" render "$OUT" "$REPORT"
-    say "wrote $REPORT (the fleet row only)"
+    say "wrote $REPORT (only the rows asked for)"
     exit 0
 fi
 
@@ -294,6 +330,7 @@ if [[ ${BENCH_PEERS_XL:-1} != 0 ]]; then
 fi
 
 if [[ ${BENCH_FLEET:-0} == 1 ]]; then fleet_row; fi
+if [[ ${BENCH_SCHEMA:-0} == 1 ]]; then schema_row; fi
 
 # ---------------------------------------------------------------------------
 # 5. report

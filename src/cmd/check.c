@@ -86,7 +86,7 @@ static int read_target(struct check *c)
 		    scripts_read(&app->db, &app->cfg, &c->rec) || check_history(c))
 			return -1;
 	}
-	if (schema_read_columns(&app->db, &app->cfg, &c->found, true))
+	if (schema_read_with(&app->db, &app->cfg, SCHEMA_COLUMNS, &c->found))
 		return -1;
 	/* the target is done with: the scratch database takes its place */
 	db_close(&app->db);
@@ -245,7 +245,7 @@ static int build_expected(struct check *c)
 	c->scratch = sh.kind;
 	ret = replay_connect(app, &sh) ||
 	      (c->against ? load_against(c) : replay_applied(c) || replay_repeatables(c)) ||
-	      schema_read_columns(&app->db, &app->cfg, &c->expected, true) ? -1 : 0;
+	      schema_read_with(&app->db, &app->cfg, SCHEMA_COLUMNS, &c->expected) ? -1 : 0;
 	db_close(&app->db);
 	app->connected = false;
 	shadow_close(&sh);

@@ -14,11 +14,12 @@
 #include "../util/json.h"
 #include "../util/out.h"
 
-enum { O_OUTPUT = 1, O_WITH_HISTORY };
+enum { O_OUTPUT = 1, O_WITH_HISTORY, O_PRIVILEGES };
 
 static const struct cmd_opt opts[] = {
 	{ "output", 'o', true, O_OUTPUT },
 	{ "with-history", 0, false, O_WITH_HISTORY },
+	{ "privileges", 0, false, O_PRIVILEGES },
 	{ NULL, 0, false, 0 },
 };
 
@@ -35,6 +36,7 @@ static void print_json(struct app *app, const struct schema_model *m,
 	json_kstr(&j, "url", app->ci.display);
 	json_kstr(&j, "file", output);
 	json_kbool(&j, "with_history", with_history);
+	json_kbool(&j, "privileges", m->privileges);
 	json_key(&j, "objects");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < m->nr; i++) {
@@ -61,6 +63,7 @@ int cmd_dump(int argc, char **argv, struct app *app)
 	struct schema_model m;
 	struct strbuf sql = STRBUF_INIT;
 	int o, ret = EXIT_OK;
+	unsigned flags = 0;
 
 	while ((o = opt_next(&it, opts, &arg)) != -1) {
 		switch (o) {
@@ -72,6 +75,9 @@ int cmd_dump(int argc, char **argv, struct app *app)
 			output = arg;
 			break;
 		case O_WITH_HISTORY: with_history = true; break;
+		case O_PRIVILEGES:
+			flags |= SCHEMA_PRIVILEGES;
+			break;
 		}
 	}
 	/* without -o, the config's schema_file; "-o -" is stdout */
@@ -79,7 +85,7 @@ int cmd_dump(int argc, char **argv, struct app *app)
 		output = app->cfg.schema_file;
 	else if (!strcmp(output, "-"))
 		output = NULL;
-	if (app_connect(app) || schema_read(&app->db, &app->cfg, &m))
+	if (app_connect(app) || schema_read_with(&app->db, &app->cfg, flags, &m))
 		return cmd_fail(app, EXIT_FAIL);
 	schema_to_sql(&m, &sql);
 	/* the history after the schema: 'strata load' gives a database at head */

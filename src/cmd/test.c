@@ -94,7 +94,7 @@ static void worse(struct result *r, enum verdict v)
 
 static int snapshot(struct app *app, struct schema_model *m)
 {
-	return schema_read_columns(&app->db, &app->cfg, m, true);
+	return schema_read_with(&app->db, &app->cfg, SCHEMA_COLUMNS, m);
 }
 
 /* What a diff says: ok, column order only, or 'bad' for anything more. */

@@ -79,6 +79,7 @@ test_expect_success 'an unreachable database: exit 1, a JSON error document' '
 test_expect_success 'help dump and dump --help describe it' '
 	strata help dump >out 2>&1 &&
 	test_grep -e "-o, --output FILE" out &&
+	test_grep -e "--privileges" out &&
 	strata dump --help >out2 2>&1 &&
 	test_grep "usage: strata dump" out2 &&
 	strata help >list 2>&1 &&
@@ -87,6 +88,8 @@ test_expect_success 'help dump and dump --help describe it' '
 
 test_expect_success 'the man page and the README describe dump' '
 	grep -q "^\\.BR dump" "$TEST_ROOT/docs/strata.1" &&
+	grep -q "^\\.BR dump.*privileges" "$TEST_ROOT/docs/strata.1" &&
+	grep -q "^\*\*Owners and grants (\`--privileges\`)" "$TEST_ROOT/README.md" &&
 	grep -q "^## Schema dump" "$TEST_ROOT/README.md"
 '
 
