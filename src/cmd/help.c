@@ -137,7 +137,10 @@ static const struct help_entry helps[] = {
 	  "  --to VERSION     last migration to test\n"
 	  "  --chain          instead: all ups, all downs (must give the schema\n"
 	  "                   before), all ups again (must give the same schema)\n"
-	  "  --strict         irreversible and column order only fail too\n" },
+	  "  --strict         irreversible and column order only fail too\n\n"
+	  "A checkpoint in the folder (see 'strata help squash') is proved as well\n"
+	  "when the whole folder is tested: started from it, and step by step,\n"
+	  "the schema must be the same (exit 1 when not).\n" },
 	{ "check", "compare the database with what its migrations make (drift)",
 	  "usage: strata check [--against FILE]\n\n"
 	  "Replays the applied migrations (by the history table, with the\n"

@@ -12,6 +12,7 @@
 #include "../compat.h"
 #include "../cmd.h"
 #include "../app.h"
+#include "../core/checkpoint.h"
 #include "../core/replay.h"
 #include "../core/runner.h"
 #include "../core/shadow.h"
@@ -31,6 +32,13 @@ static const struct cmd_opt opts[] = {
 	{ "chain", 0, false, O_CHAIN },
 	{ "strict", 0, false, O_STRICT },
 	{ NULL, 0, false, 0 },
+};
+
+/* The proof of the folder's checkpoint (prove_checkpoint). */
+struct cp_proof {
+	char *file;		/* the folder's checkpoint, or NULL: none */
+	const char *result;	/* "ok", "differs", "not_proved" */
+	char *detail;		/* where the dumps differ, or why not proved */
 };
 
 /* What a migration proved, worst last (a result keeps its worst). */
@@ -382,7 +390,8 @@ static void json_result(struct json *j, const struct result *r)
 	json_obj_end(j);
 }
 
-static void print_json(const struct tester *t, enum shadow_kind scratch, bool ok)
+static void print_json(const struct tester *t, enum shadow_kind scratch,
+		       const struct cp_proof *cpp, bool ok)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json j;
@@ -420,6 +429,16 @@ static void print_json(const struct tester *t, enum shadow_kind scratch, bool ok
 		json_kint(&j, verdict_ids[v], n);
 	}
 	json_obj_end(&j);
+	json_key(&j, "checkpoint");
+	if (cpp->file) {
+		json_obj_begin(&j);
+		json_kstr(&j, "file", cpp->file);
+		json_kstr(&j, "result", cpp->result);
+		json_kstr(&j, "detail", cpp->detail);
+		json_obj_end(&j);
+	} else {
+		json_null(&j);
+	}
 	json_kint(&j, "tested", (long long)tested);
 	json_kint(&j, "duration_ms", (long long)(ms + 0.5));
 	json_kint(&j, "ms_per_migration", tested && !t->chain ? (long long)(ms / (double)tested + 0.5) : 0);
@@ -427,6 +446,56 @@ static void print_json(const struct tester *t, enum shadow_kind scratch, bool ok
 	json_obj_end(&j);
 	out_json(&sb);
 	strbuf_release(&sb);
+}
+
+/* ---- the checkpoint ---------------------------------------------------- */
+
+/*
+ * The folder's checkpoint, proved as 'squash' proved it when it wrote it:
+ * a database started from it (and the migrations after it) and one
+ * migrated step by step must have the same schema. Not possible once the
+ * files it covers are deleted. 0, or -1 after error().
+ */
+static int prove_checkpoint(struct app *app, struct cp_proof *p)
+{
+	struct checkpoint cp;
+	struct strbuf text = STRBUF_INIT;
+	int r = checkpoint_load(&app->src, &cp);
+
+	if (r <= 0)
+		return r;
+	p->file = xstrdup(cp.file);
+	for (size_t i = 0; i < cp.nr; i++) {
+		if (source_find(&app->src, cp.covers[i].version) < 0) {
+			p->result = "not_proved";
+			p->detail = xasprintf("the file of migration %s, which it covers, is gone",
+					      cp.covers[i].version);
+			checkpoint_release(&cp);
+			return 0;
+		}
+	}
+	strbuf_add(&text, cp.s.text, cp.s.len);
+	r = checkpoint_prove(app, cp.file, &text, &p->detail);
+	strbuf_release(&text);
+	checkpoint_release(&cp);
+	if (r < 0)
+		return -1;
+	p->result = r ? "differs" : "ok";
+	return 0;
+}
+
+static void print_checkpoint(const struct cp_proof *p)
+{
+	if (!p->file)
+		return;
+	if (!strcmp(p->result, "ok"))
+		say("%sok%s                    checkpoint %s: from it and step by step, the same schema",
+		    c_green(), c_reset(), p->file);
+	else if (!strcmp(p->result, "differs"))
+		say("%scheckpoint differs%s    %s: %s", c_red(), c_reset(), p->file, p->detail);
+	else
+		say("%snot proved%s            checkpoint %s: %s", c_yellow(), c_reset(), p->file,
+		    p->detail);
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -504,6 +573,7 @@ int cmd_test(int argc, char **argv, struct app *app)
 	struct opt_iter it = { argc, argv, 0, false };
 	const char *arg, *from = NULL, *to = NULL;
 	struct tester t = { 0 };
+	struct cp_proof cpp = { 0 };
 	struct shadow sh;
 	enum shadow_kind scratch;
 	bool failed = false;
@@ -543,20 +613,30 @@ int cmd_test(int argc, char **argv, struct app *app)
 	db_close(&app->db);
 	app->connected = false;
 	shadow_close(&sh);
+	/* a checkpoint is proved over the whole folder, not a range */
+	if (!failed && !from && !to && prove_checkpoint(app, &cpp))
+		failed = true;
 	if (failed) {
 		tester_release(&t);
+		free(cpp.file);
+		free(cpp.detail);
 		return cmd_fail(app, EXIT_FAIL);
 	}
 	ret = 0;
 	for (size_t i = 0; i < t.nr; i++)
 		ret |= verdict_fails(t.res[i].v, t.strict);
+	if (cpp.file && !strcmp(cpp.result, "differs"))
+		ret = 1;
 	if (out.json) {
-		print_json(&t, scratch, !ret);
+		print_json(&t, scratch, &cpp, !ret);
 	} else {
 		for (size_t i = 0; i < t.nr; i++)
 			print_result(&t.res[i], t.strict);
+		print_checkpoint(&cpp);
 		print_summary(&t);
 	}
 	tester_release(&t);
+	free(cpp.file);
+	free(cpp.detail);
 	return ret ? exit_failure() : EXIT_OK;
 }

@@ -321,6 +321,9 @@ int checkpoint_replay(struct app *app, const struct shadow *sh, const char *dir,
 			dup2(nul, STDOUT_FILENO);
 		unsetenv("STRATA_FLEET_URL");
 		setenv(SCRATCH_URL_VAR, url, 1);
+		/* a temporary folder's checksums are worth no cache file */
+		if (strcmp(dir, app->src.dir))
+			setenv("STRATA_CACHE", "off", 1);
 		execv("/proc/self/exe", (char **)av);
 		dprintf(STDERR_FILENO, "error: cannot run /proc/self/exe: %s\n", strerror(errno));
 		_exit(EXIT_FAIL);
@@ -360,7 +363,8 @@ int checkpoint_dump_scratch(struct app *app, const struct shadow *sh,
 /*
  * A folder like the migrations folder, in a temporary directory: a
  * symbolic link to each entry but its checkpoint, and the checkpoint
- * 'name' holding 'text'. *tmp gets its path (caller removes it).
+ * 'name' holding 'text' (none when 'name' is NULL: the migrations
+ * alone). *tmp gets its path (caller removes it).
  */
 static int folder_with(struct app *app, const char *name, const struct strbuf *text,
 		       char **tmp)
@@ -397,10 +401,12 @@ static int folder_with(struct app *app, const char *name, const struct strbuf *t
 		closedir(d);
 	else
 		ret = error("cannot read '%s': %s", abs_src, strerror(errno));
-	path = xasprintf("%s/%s", dir, name);
-	if (!ret && write_file_atomically(path, text))
-		ret = -1;
-	free(path);
+	if (name) {
+		path = xasprintf("%s/%s", dir, name);
+		if (!ret && write_file_atomically(path, text))
+			ret = -1;
+		free(path);
+	}
 	free(abs_src);
 	return ret;
 }
@@ -449,14 +455,19 @@ int checkpoint_prove(struct app *app, const char *name, const struct strbuf *tex
 {
 	struct shadow step = { 0 }, fresh = { 0 };
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	char *tmp = NULL;
+	char *tmp = NULL, *plain = NULL;
 	int ret = -1;
 
 	*difference = NULL;
-	if (folder_with(app, name, text, &tmp))
+	/*
+	 * Both sides from copies of the folder: the step-by-step one without
+	 * any checkpoint (the folder may hold one, which an empty database
+	 * would start from), the other with this one.
+	 */
+	if (folder_with(app, NULL, NULL, &plain) || folder_with(app, name, text, &tmp))
 		goto out;
 	verbose("proof: every migration step by step, and the checkpoint then the rest");
-	if (shadow_open(app, &step) || checkpoint_replay(app, &step, app->src.dir, NULL) ||
+	if (shadow_open(app, &step) || checkpoint_replay(app, &step, plain, NULL) ||
 	    checkpoint_dump_scratch(app, &step, &a))
 		goto out;
 	if (shadow_open(app, &fresh) || checkpoint_replay(app, &fresh, tmp, NULL) ||
@@ -471,6 +482,7 @@ out:
 	shadow_close(&fresh);
 	shadow_close(&step);
 	remove_folder(tmp);
+	remove_folder(plain);
 	strbuf_release(&a);
 	strbuf_release(&b);
 	return ret;

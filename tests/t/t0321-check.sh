@@ -93,6 +93,51 @@ test_expect_success 'a hand-made change of each object kind (the extension dropp
 	test_grep ! "table public.users: changed" out
 '
 
+test_expect_success 'setup: policies, row-level security, rules, event triggers, collations, statistics, foreign data' '
+	mkdir -p m2 &&
+	cat >m2/001_more.up.sql <<-\EOF &&
+	CREATE TABLE docs (id int PRIMARY KEY, owner text, body text, n int);
+	ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+	CREATE POLICY docs_own ON docs USING (owner = current_user);
+	CREATE TABLE docs_log (id int);
+	CREATE RULE docs_no_delete AS ON DELETE TO docs DO INSTEAD NOTHING;
+	CREATE FUNCTION note_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM 1; END $$;
+	CREATE EVENT TRIGGER note_ddl_end ON ddl_command_end EXECUTE FUNCTION note_ddl();
+	CREATE COLLATION nocase (provider = icu, locale = '"'"'und-u-ks-level2'"'"', deterministic = false);
+	CREATE STATISTICS docs_stats (dependencies) ON owner, n FROM docs;
+	CREATE EXTENSION postgres_fdw;
+	CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname '"'"'x'"'"');
+	CREATE FOREIGN TABLE remote_docs (id int, body text) SERVER elsewhere OPTIONS (table_name '"'"'docs'"'"');
+	EOF
+	pg_createdb more &&
+	strata -d "$(pg_url more)" -s m2 up >out 2>err &&
+	strata -d "$(pg_url more)" -s m2 check >out 2>err &&
+	test_grep "^no drift" out
+'
+
+test_expect_success 'a hand-made change of each of those kinds is found' '
+	pg_sql more "
+		ALTER POLICY docs_own ON docs USING (owner = session_user);
+		ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+		DROP RULE docs_no_delete ON docs;
+		ALTER EVENT TRIGGER note_ddl_end DISABLE;
+		DROP COLLATION nocase;
+		DROP STATISTICS docs_stats;
+		ALTER SERVER elsewhere OPTIONS (SET dbname '"'"'y'"'"');
+		ALTER FOREIGN TABLE remote_docs ADD COLUMN extra int;
+	" >/dev/null &&
+	test_expect_code 1 strata -d "$(pg_url more)" -s m2 check >out 2>err &&
+	test_grep "^  policy public.docs_own on public.docs: changed$" out &&
+	test_grep "^  table public.docs: changed$" out &&
+	test_grep "FORCE ROW LEVEL SECURITY" out &&
+	test_grep "^  rule public.docs_no_delete on public.docs: missing$" out &&
+	test_grep "^  event trigger note_ddl_end: changed$" out &&
+	test_grep "^  collation public.nocase: missing$" out &&
+	test_grep "^  statistics public.docs_stats: missing$" out &&
+	test_grep "^  server elsewhere: changed$" out &&
+	test_grep "^  foreign table public.remote_docs: changed$" out
+'
+
 test_expect_success 'check only read the target' '
 	pg_log_since >log &&
 	! grep "@app " log | grep -i -E "statement: .*(create|alter|drop|insert|delete|update)"

@@ -68,6 +68,25 @@ test_expect_success 'a database at a covered version carries on with the files' 
 	test_equal "f f f f" "$(pg_sql at2 "SELECT stamped FROM strata_migrations ORDER BY version" | tr "\n" " " | sed -e "s/ $//")"
 '
 
+test_expect_success 'strata test proves the folder'"'"'s checkpoint: from it and step by step, the same schema' '
+	strata -d "$DB" test >out 2>err &&
+	test_grep "checkpoint checkpoint_3.pgsql: from it and step by step, the same schema" out &&
+	strata -d "$DB" test --json >t.json 2>err &&
+	json_check t.json "d[\"ok\"] is True and d[\"checkpoint\"] == {\"file\": \"checkpoint_3.pgsql\", \"result\": \"ok\", \"detail\": None}" &&
+	strata -d "$DB" test --from 2 --json >t.json 2>err &&
+	json_check t.json "d[\"checkpoint\"] is None"
+'
+
+test_expect_success 'a checkpoint that no longer gives the migrations'"'"' schema: strata test exits 1 and says where' '
+	cp -r migrations edited &&
+	echo "CREATE TABLE hand_made (id int);" >>edited/checkpoint_3.pgsql &&
+	test_expect_code 1 strata -d "$DB" -s edited test >out 2>err &&
+	test_grep "checkpoint differs.*checkpoint_3.pgsql: line [0-9]* of the dumps" out &&
+	test_expect_code 1 strata -d "$DB" -s edited test --json >t.json 2>err &&
+	json_check t.json "d[\"ok\"] is False and d[\"checkpoint\"][\"result\"] == \"differs\"" &&
+	test_grep "hand_made" t.json
+'
+
 test_expect_success 'the covered files deleted: a database past the checkpoint is clean in status and validate' '
 	rm -r migrations/1_users.up.sql migrations/1_users.down.sql migrations/2_email_index.sql migrations/3_view &&
 	strata -d "$DB" status --exit-code --json >s.json 2>err &&
