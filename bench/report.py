@@ -508,6 +508,17 @@ def render(rundir, out_md):
                 w("```")
         w("")
 
+    tt = read(os.path.join(rundir, "test-time.md")).strip("\n")
+    if tt:
+        w("## 9. `strata test`: time per migration")
+        w("")
+        w("`bench/test-time.sh` (its own throwaway cluster): every migration up, down and up again in a "
+          "scratch database, the schema read from the catalog after each step; and `--chain`. "
+          "Medians of its runs; the time per migration includes the catalog reads.")
+        w("")
+        w(tt)
+        w("")
+
     # ---------------------------------------------------------------- what strata sends
     w("## What strata sends")
     w("")

@@ -36,7 +36,8 @@
 #                                          no other rows; its report goes to
 #                                          bench/work/last/REPORT.md unless
 #                                          BENCH_REPORT says otherwise)
-#   BENCH_SCHEMA=1                         add the schema row: `strata dump`
+#   BENCH_SCHEMA=1                         add the schema rows: `strata test`
+#                                          time per migration (test-time.sh), and `strata dump`
 #                                          vs `pg_dump -s` of a generated
 #                                          schema (bench/gen-schema.py; about
 #                                          1 more minute)
@@ -229,6 +230,10 @@ schema_row() {
         --runs "$RUNS" --warmup "$WARMUP" --rss-runs 1 --out "$RES" || say "ab.py failed for the schema row"
     echo "schema: $n tables, $(grep -c '^-- ' "$dir/strata.sql") objects in strata's dump ($(wc -l <"$dir/strata.sql") lines; pg_dump -s: $(wc -l <"$dir/pg_dump.sql") lines)" >>"$OUT/meta.txt"
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null || true
+    # the rollback proof's cost per migration (its own cluster, not timed against a floor)
+    say "schema: strata test over 200 generated migrations and examples/minegnk"
+    "$HERE/test-time.sh" "$STRATA_BIN" >"$OUT/test-time.md" 2>"$OUT/test-time.err" ||
+        say "test-time.sh failed (see $OUT/test-time.err)"
 }
 
 if [[ ${BENCH_ONLY_FLEET:-0} == 1 || ${BENCH_ONLY_SCHEMA:-0} == 1 ]]; then
