@@ -132,6 +132,19 @@ const char *lint_str(const PgQuery__Node *n);
  */
 const char *lint_last_name(PgQuery__Node *const *names, size_t n);
 
+/*
+ * Call fn on 'n' and on every node below it, depth first, until fn
+ * returns true; returns whether it did. Reaches every PgQuery__Node of
+ * the subtree whatever the message that holds it (through protobuf-c's
+ * descriptors), so a rule can look for a kind of node anywhere in an
+ * expression: a FuncCall in a DEFAULT, a ColumnRef in a CHECK.
+ */
+bool lint_walk(const PgQuery__Node *n,
+	       bool (*fn)(const PgQuery__Node *n, void *arg), void *arg);
+
+/* The value of an integer constant (A_Const, or a typmod), or -1. */
+long lint_int(const PgQuery__Node *n);
+
 /* ---- the groups of rules, gathered in lint.c --------------------------- */
 
 /* locks and table rewrites (rules_locking.c) */
