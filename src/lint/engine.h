@@ -52,6 +52,15 @@ void lint_script(struct linter *l, const struct script *s, bool down);
 /* Lint SQL text held in memory as if it were the file 'path'. */
 void lint_text(struct linter *l, const char *path, const char *text,
 	       size_t len, bool no_transaction, bool down);
+/*
+ * Read and lint the up script (when 'up') and the down script (when
+ * 'down' and there is one) of migration 'm'. Returns 0, or -1 when a
+ * script cannot be read (reported with error()).
+ */
+struct source;
+struct migration;
+int lint_migration(struct linter *l, const struct source *src,
+		   const struct migration *m, bool up, bool down);
 void linter_release(struct linter *l);
 /* Sort the findings by file, then place in the file. */
 void linter_sort(struct linter *l);

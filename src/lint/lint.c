@@ -443,6 +443,24 @@ void lint_text(struct linter *l, const char *path, const char *text,
 	lint_script(l, &s, down);
 }
 
+int lint_migration(struct linter *l, const struct source *src,
+		   const struct migration *m, bool up, bool down)
+{
+	int ret = 0;
+
+	for (int side = 0; side < 2; side++) {
+		struct script s;
+		if (!(side ? down && m->down_file : up))
+			continue;
+		if (script_read(src, m, side, &s))
+			ret = -1;
+		else if (s.text)
+			lint_script(l, &s, side);
+		script_release(&s);
+	}
+	return ret;
+}
+
 /* ---- helpers for rules -------------------------------------------------- */
 
 const void *lint_node_(const PgQuery__Node *n, PgQuery__Node__NodeCase kind)
