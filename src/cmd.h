@@ -22,6 +22,7 @@ int cmd_check(int argc, char **argv, struct app *app);
 int cmd_stamp(int argc, char **argv, struct app *app);
 int cmd_adopt(int argc, char **argv, struct app *app);
 int cmd_validate(int argc, char **argv, struct app *app);
+int cmd_lint(int argc, char **argv, struct app *app);
 int cmd_resolve(int argc, char **argv, struct app *app);
 int cmd_create(int argc, char **argv, struct app *app);
 int cmd_drop(int argc, char **argv, struct app *app);

@@ -43,6 +43,7 @@ static const struct command commands[] = {
 	{ "stamp", cmd_stamp, NULL },
 	{ "adopt", cmd_adopt, NULL },
 	{ "validate", cmd_validate, NULL },
+	{ "lint", cmd_lint, NULL },
 	{ "resolve", cmd_resolve, NULL },
 	{ "create", cmd_create, NULL },
 	{ "drop", cmd_drop, NULL },

@@ -174,9 +174,15 @@ int cmd_new(int argc, char **argv, struct app *app)
 		up = xasprintf("%s/%s_%s.up.sql", dir, version, name);
 		down = xasprintf("%s/%s_%s.down.sql", dir, version, name);
 	}
+	/*
+	 * The template passes 'strata lint'. With strata's own lock_timeout
+	 * off, it sets one, which require-lock-timeout asks for.
+	 */
 	text = xasprintf("-- %s\n-- Runs in one transaction with its history row. For statements that\n"
-			 "-- cannot (CREATE INDEX CONCURRENTLY), put -- strata:no-transaction first.\n\n",
-			 raw_name);
+			 "-- cannot (CREATE INDEX CONCURRENTLY), put -- strata:no-transaction first.\n"
+			 "-- 'strata lint' checks it for locks and rewrites before it runs.\n\n%s",
+			 raw_name, app->cfg.lock_timeout_ms > 0 ? "" :
+			 "SET LOCAL lock_timeout = '2s';\n\n");
 	if (write_new(up, text))
 		ret = EXIT_FAIL;
 	free(text);

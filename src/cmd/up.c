@@ -12,16 +12,18 @@
 #include "../core/target.h"
 #include "../core/version.h"
 #include "../core/backup.h"
+#include "../lint/engine.h"
 #include "../util/util.h"
 #include "../util/out.h"
 
-enum { O_DRY_RUN = 1, O_OUT_OF_ORDER, O_RESUME, O_BACKUP };
+enum { O_DRY_RUN = 1, O_OUT_OF_ORDER, O_RESUME, O_BACKUP, O_FORCE };
 
 static const struct cmd_opt opts[] = {
 	{ "dry-run", 'n', false, O_DRY_RUN },
 	{ "out-of-order", 0, false, O_OUT_OF_ORDER },
 	{ "resume", 0, false, O_RESUME },
 	{ "backup", 0, false, O_BACKUP },
+	{ "force", 0, false, O_FORCE },
 	{ NULL, 0, false, 0 },
 };
 
@@ -113,11 +115,58 @@ static int plan_repeatables(struct app *app, const struct plan *p,
 	return 0;
 }
 
+/*
+ * Lint the pending migrations before anything runs: an error-level
+ * finding stops 'up' unless --force or lint = warn, which print the
+ * findings as warnings and go on. The findings go to stderr, so that
+ * --json keeps stdout to its one document. 0, or -1 (reported).
+ */
+static int lint_gate(struct app *app, const struct plan *p, bool force)
+{
+	struct linter l;
+	struct strbuf sb = STRBUF_INIT;
+	size_t errors;
+	int ret = 0;
+
+	if (app->cfg.lint_gate == LINT_GATE_OFF || !p->nr)
+		return 0;
+	linter_init(&l, app->db.server_version, app->cfg.lock_timeout_ms > 0);
+	if (linter_configure(&l, &app->cfg)) {
+		linter_release(&l);
+		return -1;
+	}
+	for (size_t i = 0; i < p->nr && !ret; i++)
+		ret = lint_migration(&l, &app->src, p->steps[i].m, true, false);
+	errors = linter_count(&l, LINT_ERROR);
+	if (!ret && errors && !force && app->cfg.lint_gate == LINT_GATE_ERROR) {
+		linter_sort(&l);
+		lint_format_text(&l, &sb);
+		strbuf_setlen(&sb, sb.len - 1);
+		note("%s", sb.buf);
+		err_set_kind("lint");
+		ret = error("lint found %zu error%s in the pending migrations; nothing was applied",
+			    errors, errors == 1 ? "" : "s");
+		hint("fix them, allow one with '-- strata:allow RULE reason' above the statement, or run 'strata up --force'");
+	} else if (!ret && l.nr) {
+		for (size_t i = 0; i < l.nr; i++)
+			if (l.f[i].severity == LINT_ERROR)
+				l.f[i].severity = LINT_WARNING;
+		linter_sort(&l);
+		lint_format_text(&l, &sb);
+		strbuf_setlen(&sb, sb.len - 1);
+		note("%s", sb.buf);
+	}
+	strbuf_release(&sb);
+	linter_release(&l);
+	return ret;
+}
+
 int cmd_up(int argc, char **argv, struct app *app)
 {
 	struct opt_iter it = { argc, argv, 0, false };
 	const char *arg, *target_arg = NULL, *resume_version;
 	bool dry_run = false, resume = false, ooo = app->cfg.out_of_order, backup = false;
+	bool force = false;
 	struct target t;
 	struct plan p;
 	struct script_records rec = { 0 };
@@ -143,6 +192,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 		case O_OUT_OF_ORDER: ooo = true; break;
 		case O_RESUME: resume = true; break;
 		case O_BACKUP: backup = true; break;
+		case O_FORCE: force = true; break;
 		}
 	}
 	schema_file = schema_file_for_run(app, &dump, &usage);
@@ -199,6 +249,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 	 * and a no-op 'up' (every deploy) stays as cheap as reading the history.
 	 */
 	if (!r && plan_repeatables(app, &p, &rec, &rep))
+		r = -1;
+	if (!r && lint_gate(app, &p, force))
 		r = -1;
 	if (!r && (p.nr || rep.nr_run) && plan_check_changed(app))
 		r = -1;

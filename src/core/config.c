@@ -40,6 +40,10 @@ void config_release(struct config *c)
 	free(c->schemas_query);
 	free(c->opt_shadow);
 	free(c->shadow_url);
+	free(c->lint_disable);
+	free(c->lint_error);
+	free(c->lint_warning);
+	free(c->lint_info);
 	for (int i = 0; i < c->nr_env_names; i++)
 		free(c->env_names[i]);
 	free(c->env_names);
@@ -160,6 +164,28 @@ static const char *const ini_keys[] = {
 };
 _Static_assert(ARRAY_SIZE(ini_keys) <= 32, "struct ini_state holds 32 values per section");
 
+/*
+ * [lint]: which rules are off, and severities changed. The rule ids are
+ * checked by the lint engine, which knows them.
+ */
+static int lint_setting(struct ini_state *st, const char *name, const char *value)
+{
+	struct config *c = st->c;
+	char **to = !strcmp(name, "disable") ? &c->lint_disable :
+		    !strcmp(name, "error") ? &c->lint_error :
+		    !strcmp(name, "warning") ? &c->lint_warning :
+		    !strcmp(name, "info") ? &c->lint_info : NULL;
+
+	if (!to) {
+		st->bad = true;
+		st->bad_key = xasprintf("lint.%s", name);
+		return 0;
+	}
+	free(*to);
+	*to = xstrdup(value);
+	return 1;
+}
+
 static int ini_cb(void *user, const char *section, const char *name,
 		       const char *value)
 {
@@ -184,7 +210,9 @@ static int ini_cb(void *user, const char *section, const char *name,
 			return 1;
 		st->found_env = true;
 		which = 1;
-	} else if (str_starts(section, "lint") || str_starts(section, "seed")) {
+	} else if (!strcmp(section, "lint")) {
+		return name ? lint_setting(st, name, value) : 1;
+	} else if (str_starts(section, "seed")) {
 		return 1;	/* read by other commands */
 	} else {
 		st->bad = true;
@@ -346,7 +374,9 @@ int config_resolve(struct config *c, bool *usage)
 			else
 				ret = error("%s:%d: syntax error",
 					    c->config_path, r);
-			if (st.bad_key)
+			if (st.bad_key && str_starts(st.bad_key, "lint."))
+				hint("[lint] settings: disable, error, warning, info (lists of rule ids)");
+			else if (st.bad_key)
 				hint("settings: migrations, seeds, table, url, url_env, lock_timeout, lock_wait, lock_retries, out_of_order, pooler, wait, env_file");
 			goto out;
 		}
@@ -506,6 +536,21 @@ int config_resolve(struct config *c, bool *usage)
 	c->schema_file = v && *v ? xstrdup(v) : NULL;
 	/* 'up' keeps only an environment's own file current (schemafile.h) */
 	c->schema_file_inherited = c->schema_file && c->env && !env_has(&st, "schema_file");
+	/* what 'up' does with lint findings (lint/engine.h) */
+	if ((v = ini_val(&st, "lint"))) {
+		if (!strcmp(v, "error"))
+			c->lint_gate = LINT_GATE_ERROR;
+		else if (!strcmp(v, "warn"))
+			c->lint_gate = LINT_GATE_WARN;
+		else if (!strcmp(v, "off"))
+			c->lint_gate = LINT_GATE_OFF;
+		else {
+			err_set_kind("config");
+			ret = error("%s: lint: expected 'error', 'warn' or 'off', got '%s'",
+				    c->config_path, v);
+			goto out;
+		}
+	}
 	if (c->cfg_url)	/* a URL in a file in the repository: never print it */
 		conninfo_note_secrets(c->cfg_url);
 	/* the scratch database (core/shadow.h); --shadow wins */

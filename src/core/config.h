@@ -62,6 +62,10 @@ struct config {
 	/* scratch databases (see core/shadow.h) */
 	char *opt_shadow;	/* --shadow URL, as given */
 	char *shadow_url;	/* shadow = URL from the config file */
+
+	/* strata lint (lint/engine.h): [lint] lists of rule ids, as written */
+	enum lint_gate { LINT_GATE_ERROR, LINT_GATE_WARN, LINT_GATE_OFF } lint_gate;
+	char *lint_disable, *lint_error, *lint_warning, *lint_info;
 };
 
 void config_init(struct config *c);

@@ -621,3 +621,88 @@ int sql_index_target(const char *stmt, char **index, char **table)
 	pg_query_free_protobuf_parse_result(r);
 	return ret;
 }
+
+/* ---- whole trees, for lint --------------------------------------------- */
+
+/* Cut the COPY data out of 'text' when it has some: the parser sees SQL. */
+static int tree_text(const char *text, size_t len, struct sql_tree *t,
+		     struct parse_error *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	t->sql = text;
+	t->sql_len = len;
+	if (!sql_may_have_copy(text, len))
+		return 0;
+	if (sql_parse(text, len, &t->copies, e))
+		return -1;
+	if (!t->copies.nr_copies)
+		return 0;
+	sql_strip_copy_data(&t->copies, text, len, &sb);
+	t->sql_len = sb.len;
+	t->stripped = strbuf_detach(&sb, NULL);
+	t->sql = t->stripped;
+	return 0;
+}
+
+int sql_parse_tree(const char *text, size_t len, struct sql_tree *t,
+		   struct parse_error *e)
+{
+	PgQueryProtobufParseResult r;
+	PgQuery__ParseResult *tree;
+
+	memset(t, 0, sizeof(*t));
+	memset(e, 0, sizeof(*e));
+	if (tree_text(text, len, t, e))
+		return -1;
+	r = pg_query_parse_protobuf(t->sql);
+	if (r.error) {
+		set_error(e, t->sql, t->sql_len, 0, r.error);
+		e->off = sql_tree_offset(t, e->off);
+		pg_query_free_protobuf_parse_result(r);
+		return -1;
+	}
+	tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
+					      (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	if (!tree) {
+		e->msg = xstrdup("could not read the parse tree");
+		return -1;
+	}
+	t->result = tree;
+	t->stmts = xcalloc(tree->n_stmts ? tree->n_stmts : 1, sizeof(*t->stmts));
+	for (size_t i = 0; i < tree->n_stmts; i++) {
+		PgQuery__RawStmt *rs = tree->stmts[i];
+		struct sql_tree_stmt *s = &t->stmts[t->nr++];
+		size_t loc = (size_t)rs->stmt_location;
+		size_t end = rs->stmt_len ? loc + (size_t)rs->stmt_len : t->sql_len;
+		struct stmt c = { 0 };
+
+		classify(rs->stmt, &c);
+		s->cls = c.cls;
+		t->nr_no_tx += c.cls == STMT_NO_TX;
+		t->nr_tx_control += c.cls == STMT_TX_CONTROL;
+		s->node = rs->stmt;
+		s->loc = sql_skip_space(t->sql, t->sql_len, loc);
+		if (end > t->sql_len)
+			end = t->sql_len;
+		s->off = sql_tree_offset(t, s->loc);
+		s->len = end > s->loc ? sql_tree_offset(t, end) - s->off : 0;
+	}
+	return 0;
+}
+
+size_t sql_tree_offset(const struct sql_tree *t, size_t loc)
+{
+	return t->stripped ? sql_unstrip_offset(&t->copies, loc) : loc;
+}
+
+void sql_tree_release(struct sql_tree *t)
+{
+	if (t->result)
+		pg_query__parse_result__free_unpacked(t->result, NULL);
+	free(t->stmts);
+	free(t->stripped);
+	parsed_release(&t->copies);
+	memset(t, 0, sizeof(*t));
+}

@@ -96,6 +96,43 @@ size_t sql_skip_space(const char *text, size_t len, size_t off);
  */
 int sql_index_target(const char *stmt, char **index, char **table);
 
+/*
+ * The parse trees of a whole file, for strata lint: one parse of the SQL
+ * (COPY data cut out), the unpacked protobuf tree kept alive so that
+ * rules can walk it. Node location fields are byte offsets into 'sql',
+ * the text the parser saw; sql_tree_offset() turns one into an offset in
+ * the file.
+ */
+struct PgQuery__Node;
+struct sql_tree_stmt {
+	const struct PgQuery__Node *node;	/* RawStmt.stmt */
+	size_t loc;		/* first byte of its first token, in 'sql' */
+	size_t off, len;	/* its byte range in the file (no ';') */
+	enum stmt_class cls;
+};
+
+struct sql_tree {
+	struct sql_tree_stmt *stmts;
+	size_t nr;
+	size_t nr_no_tx, nr_tx_control;	/* as in struct parsed */
+	const char *sql;	/* the text parsed: the file, or 'stripped' */
+	size_t sql_len;
+	char *stripped;		/* the file without COPY data, when it had some */
+	struct parsed copies;	/* where the COPY data was (offset mapping) */
+	void *result;		/* the unpacked PgQuery__ParseResult */
+};
+
+/*
+ * Parse the NUL-terminated 'text' of 'len' bytes into 't'. Returns 0, or
+ * -1 and fills 'e' (e->off in the file; caller frees e->msg). Either way
+ * the caller calls sql_tree_release(t).
+ */
+int sql_parse_tree(const char *text, size_t len, struct sql_tree *t,
+		   struct parse_error *e);
+void sql_tree_release(struct sql_tree *t);
+/* The file offset of byte 'loc' of t->sql. */
+size_t sql_tree_offset(const struct sql_tree *t, size_t loc);
+
 /* Byte offset of the 'pos'th (1-based) character of UTF-8 'text'. */
 size_t sql_char_to_byte(const char *text, size_t len, int pos);
 

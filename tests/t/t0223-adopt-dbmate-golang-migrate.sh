@@ -38,7 +38,7 @@ test_expect_success 'setup: a dbmate project (sections, as strata reads them), t
 		"-- migrate:down" "drop table users;" >dbmate/20240301120000_create_users.sql &&
 	printf "%s\n" "-- migrate:up" "alter table users add column name text;" "" \
 		"-- migrate:down" "alter table users drop column name;" >dbmate/20240302120000_add_name.sql &&
-	printf "%s\n" "-- migrate:up" "create index users_name on users (name);" "" \
+	printf "%s\n" "-- migrate:up" "-- strata:allow require-concurrent-index-creation users is a test table" "create index users_name on users (name);" "" \
 		"-- migrate:down" "drop index users_name;" >dbmate/20240303120000_index_name.sql &&
 	dbmate_table dbm &&
 	dbmate_up dbm dbmate/20240301120000_create_users.sql 20240301120000 &&
