@@ -63,14 +63,14 @@ int plan_check_changed(struct app *app)
 		long k = source_find(&app->src, a->version);
 		struct script s;
 		struct stat st;
-		char sum[65];
+		struct sum_info info = { .mode = SUMCACHE_MODE_UNKNOWN };
 		bool have_st;
 
 		if (k < 0 || a->stamped || strcmp(a->state, "applied"))
 			continue;
 		have_st = !fstatat(app->src.dirfd, app->src.m[k].up_file, &st, 0);
-		if (have_st && sumcache_get(cache, app->src.m[k].up_file, &st, sum, NULL) &&
-		    !strcmp(sum, a->checksum))
+		if (have_st && sumcache_get(cache, app->src.m[k].up_file, &st, &info) &&
+		    !strcmp(info.sum, a->checksum))
 			continue;
 		if (script_read(&app->src, &app->src.m[k], false, &s)) {
 			sumcache_close(cache, false);
@@ -82,8 +82,9 @@ int plan_check_changed(struct app *app)
 			error("applied migration %s was changed after it was applied", s.path);
 			bad = 1;
 		} else if (have_st) {
-			sumcache_put(cache, app->src.m[k].up_file, &st, s.checksum,
-				     SUMCACHE_MODE_UNKNOWN);
+			struct sum_info now = { .mode = SUMCACHE_MODE_UNKNOWN };
+			memcpy(now.sum, s.checksum, sizeof(now.sum));
+			sumcache_put(cache, app->src.m[k].up_file, &st, &now);
 		}
 		script_release(&s);
 	}
@@ -103,13 +104,14 @@ static bool add_unchanged(struct app *app, struct plan *p, struct migration *m,
 			  const struct stat *sb)
 {
 	struct step st;
-	int mode;
+	struct sum_info info;
 
 	if ((size_t)sb->st_size > app->src.max_file_size)
 		return false;
-	memset(&st, 0, sizeof(st));
-	if (!sumcache_get(p->cache, m->up_file, sb, st.checksum, &mode) || mode != RUN_TX)
+	if (!sumcache_get(p->cache, m->up_file, sb, &info) || info.mode != RUN_TX)
 		return false;
+	memset(&st, 0, sizeof(st));
+	memcpy(st.checksum, info.sum, sizeof(st.checksum));
 	st.m = m;
 	st.mode = RUN_TX;
 	step_to_plan(&st, &p->steps[p->nr++]);
@@ -144,8 +146,11 @@ int plan_add(struct app *app, struct plan *p, struct migration *m, bool down,
 		step_release(&st);
 		return -1;
 	}
-	if (have_st)
-		sumcache_put(p->cache, m->up_file, &sb, st.checksum, (int)st.mode);
+	if (have_st) {
+		struct sum_info info = { .mode = (int)st.mode };
+		memcpy(info.sum, st.checksum, sizeof(info.sum));
+		sumcache_put(p->cache, m->up_file, &sb, &info);
+	}
 	if (resume_version && !strcmp(resume_version, m->version)) {
 		struct applied *a = history_find(&app->hist, m->version);
 		st.start_at = a ? a->statements_done : 0;

@@ -729,14 +729,17 @@ static void *sum_worker(void *arg)
 		struct script s;
 		struct stat st;
 		bool have_st = fstatat(src->dirfd, file, &st, 0) == 0;
+		struct sum_info info = { .mode = SUMCACHE_MODE_UNKNOWN };
 
-		if (have_st && sumcache_get(cache, file, &st, src->sums[i], NULL))
+		if (have_st && sumcache_get(cache, file, &st, &info)) {
+			memcpy(src->sums[i], info.sum, sizeof(info.sum));
 			continue;
+		}
 		if (read_script(src, &src->m[i], false, &s, true) == 0) {
 			memcpy(src->sums[i], s.checksum, sizeof(s.checksum));
+			memcpy(info.sum, s.checksum, sizeof(info.sum));
 			if (have_st)
-				sumcache_put(cache, file, &st, s.checksum,
-					     SUMCACHE_MODE_UNKNOWN);
+				sumcache_put(cache, file, &st, &info);
 		}
 		script_release(&s);
 	}

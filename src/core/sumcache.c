@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAGIC "strata-sums 2 "
+#define MAGIC "strata-sums 3 "
 #define MAX_CACHE_FILE (64u << 20)
 
 struct sum_entry {
@@ -18,6 +18,7 @@ struct sum_entry {
 	long long mtime_s, mtime_ns, ctime_s, ctime_ns;
 	char sum[65];
 	int mode;		/* of the up script, or SUMCACHE_MODE_UNKNOWN */
+	char lint[17];		/* lint fingerprint with no finding, or "" */
 	bool used;		/* its file was seen unchanged this run */
 	bool replaced;		/* by an entry recorded this run */
 };
@@ -59,36 +60,46 @@ static bool same_stat(const struct sum_entry *e, const struct stat *st)
 	       e->ctime_s == now.ctime_s && e->ctime_ns == now.ctime_ns;
 }
 
-static bool is_hex64(const char *s)
+static bool is_hex(const char *s, size_t n)
 {
-	for (int i = 0; i < 64; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
-	return s[64] == ' ';
+	return true;
 }
 
 /*
  * Parse one entry line; false if it is not one. The line is
- * "DEV INO SIZE MTIME CTIME SHA256 MODE FILE", MODE a digit (enum
- * run_mode) or '-' (not known).
+ * "DEV INO SIZE MTIME CTIME SHA256 MODE LINT FILE": MODE a digit (enum
+ * run_mode) or '-' (not known), LINT 16 hex digits or '-'.
  */
 static bool parse_entry(char *line, struct sum_entry *e)
 {
-	const char *m;
+	const char *m, *lint;
 	int n = 0;
 
 	memset(e, 0, sizeof(*e));
 	if (sscanf(line, "%llu %llu %llu %lld.%lld %lld.%lld %n", &e->dev, &e->ino,
 		   &e->size, &e->mtime_s, &e->mtime_ns, &e->ctime_s, &e->ctime_ns,
-		   &n) != 7 || !n || !is_hex64(line + n))
+		   &n) != 7 || !n || !is_hex(line + n, 64) || line[n + 64] != ' ')
 		return false;
 	m = line + n + 65;
-	if (!((*m >= '0' && *m <= '2') || *m == '-') || m[1] != ' ' || !m[2])
+	if (!((*m >= '0' && *m <= '2') || *m == '-') || m[1] != ' ')
+		return false;
+	lint = m + 2;
+	if (lint[0] == '-' && lint[1] == ' ') {
+		e->file = (char *)lint + 2;
+	} else if (is_hex(lint, 16) && lint[16] == ' ') {
+		memcpy(e->lint, lint, 16);
+		e->file = (char *)lint + 17;
+	} else {
+		return false;
+	}
+	if (!*e->file)
 		return false;
 	memcpy(e->sum, line + n, 64);
 	e->sum[64] = '\0';
 	e->mode = *m == '-' ? SUMCACHE_MODE_UNKNOWN : *m - '0';
-	e->file = (char *)m + 2;
 	return true;
 }
 
@@ -184,26 +195,24 @@ static struct sum_entry *find_old(struct sumcache *c, const char *file)
 }
 
 bool sumcache_get(struct sumcache *c, const char *file, const struct stat *st,
-		  char sum[65], int *mode)
+		  struct sum_info *info)
 {
 	struct sum_entry *e;
 
-	if (mode)
-		*mode = SUMCACHE_MODE_UNKNOWN;
 	if (!c)
 		return false;
 	e = find_old(c, file);
 	if (!e || !same_stat(e, st))
 		return false;
 	e->used = true;
-	memcpy(sum, e->sum, 65);
-	if (mode)
-		*mode = e->mode;
+	memcpy(info->sum, e->sum, sizeof(info->sum));
+	info->mode = e->mode;
+	memcpy(info->lint, e->lint, sizeof(info->lint));
 	return true;
 }
 
 void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
-		  const char sum[65], int mode)
+		  const struct sum_info *info)
 {
 	struct sum_entry *e;
 
@@ -214,12 +223,16 @@ void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
 	if (!c || strchr(file, '\n') || st->st_mtim.tv_sec >= c->now - 1 ||
 	    st->st_ctim.tv_sec >= c->now - 1)
 		return;
-	/* the same bytes as recorded: at most the mode is new */
+	/* the same bytes as recorded: at most the mode or the lint is new */
 	e = find_old(c, file);
-	if (e && same_stat(e, st) && !strcmp(e->sum, sum)) {
+	if (e && same_stat(e, st) && !strcmp(e->sum, info->sum)) {
 		e->used = true;
-		if (mode != SUMCACHE_MODE_UNKNOWN && e->mode != mode) {
-			e->mode = mode;
+		if (info->mode != SUMCACHE_MODE_UNKNOWN && e->mode != info->mode) {
+			e->mode = info->mode;
+			c->dirty = true;
+		}
+		if (info->lint[0] && strcmp(e->lint, info->lint)) {
+			memcpy(e->lint, info->lint, sizeof(e->lint));
 			c->dirty = true;
 		}
 		return;
@@ -233,15 +246,17 @@ void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
 	memset(e, 0, sizeof(*e));
 	e->file = xstrdup(file);
 	fill_stat(e, st);
-	memcpy(e->sum, sum, 65);
-	e->mode = mode;
+	memcpy(e->sum, info->sum, sizeof(e->sum));
+	e->mode = info->mode;
+	memcpy(e->lint, info->lint, sizeof(e->lint));
 }
 
 static void add_line(struct strbuf *sb, const struct sum_entry *e)
 {
-	strbuf_addf(sb, "%llu %llu %llu %lld.%09lld %lld.%09lld %s %c %s\n", e->dev, e->ino,
+	strbuf_addf(sb, "%llu %llu %llu %lld.%09lld %lld.%09lld %s %c %s %s\n", e->dev, e->ino,
 		    e->size, e->mtime_s, e->mtime_ns, e->ctime_s, e->ctime_ns, e->sum,
-		    e->mode == SUMCACHE_MODE_UNKNOWN ? '-' : '0' + e->mode, e->file);
+		    e->mode == SUMCACHE_MODE_UNKNOWN ? '-' : '0' + e->mode,
+		    e->lint[0] ? e->lint : "-", e->file);
 }
 
 /* Write to a temporary file, then rename: a reader never sees half. */

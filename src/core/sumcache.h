@@ -34,20 +34,27 @@ struct sumcache;
 struct sumcache *sumcache_open(const char *dir);
 #define SUMCACHE_MODE_UNKNOWN (-1)
 
-/*
- * The checksum recorded for 'file' if 'st' still matches it, and in
- * *mode (when not NULL) the run mode of its up script as recorded
- * (an enum run_mode, or SUMCACHE_MODE_UNKNOWN).
- */
+/* What the cache knows of one file whose bytes have not changed. */
+struct sum_info {
+	char sum[65];	/* SHA-256 of its up script */
+	int mode;	/* how that script runs (enum run_mode), or SUMCACHE_MODE_UNKNOWN */
+	/*
+	 * The fingerprint of a lint configuration (lint/engine.h) under which
+	 * the up script had no finding at all, or "" when none is known.
+	 */
+	char lint[17];
+};
+
+/* What is recorded for 'file' if 'st' still matches it. */
 bool sumcache_get(struct sumcache *c, const char *file, const struct stat *st,
-		  char sum[65], int *mode);
+		  struct sum_info *info);
 /*
- * Record the checksum of 'file' as it is now ('st'), with the run mode
- * of its up script or SUMCACHE_MODE_UNKNOWN (a mode recorded before for
- * the same bytes is then kept).
+ * Record what is known of 'file' as it is now ('st'). For the same bytes
+ * as recorded, an unknown mode or an empty lint fingerprint keeps what
+ * was recorded before.
  */
 void sumcache_put(struct sumcache *c, const char *file, const struct stat *st,
-		  const char sum[65], int mode);
+		  const struct sum_info *info);
 /*
  * Write the cache back if anything new was recorded, and free it.
  * 'saw_all': the caller looked up every file of the folder, so entries

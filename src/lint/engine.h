@@ -62,6 +62,13 @@ struct migration;
 int lint_migration(struct linter *l, const struct source *src,
 		   const struct migration *m, bool up, bool down);
 void linter_release(struct linter *l);
+/*
+ * 16 hex digits that change when anything that decides the findings of a
+ * given file changes: strata's version, the rules and their severities,
+ * the server version, whether strata sets lock_timeout. The checksum
+ * cache keeps it for files that had no finding under it (core/sumcache.h).
+ */
+void linter_fingerprint(const struct linter *l, char fp[17]);
 /* Sort the findings by file, then place in the file. */
 void linter_sort(struct linter *l);
 /* How many findings of severity 'sev' there are. */

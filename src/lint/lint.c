@@ -146,6 +146,21 @@ void linter_init(struct linter *l, int pg_version, bool strata_lock_timeout)
 		l->severity[i] = (int)lint_rule_at(i)->severity;
 }
 
+void linter_fingerprint(const struct linter *l, char fp[17])
+{
+	struct strbuf sb = STRBUF_INIT;
+	char sum[65];
+
+	strbuf_addf(&sb, "strata %s; pg %d; lock_timeout %d;", STRATA_VERSION,
+		    l->pg_version, l->strata_lock_timeout ? 1 : 0);
+	for (size_t i = 0; i < lint_rule_count(); i++)
+		strbuf_addf(&sb, " %s=%d", lint_rule_at(i)->id, l->severity[i]);
+	checksum_text(sb.buf, sb.len, sum);
+	memcpy(fp, sum, 16);
+	fp[16] = '\0';
+	strbuf_release(&sb);
+}
+
 /* Set 'sev' for every rule id of the comma-separated 'list'. */
 static int set_rules(struct linter *l, const struct config *c, const char *key,
 		     const char *list, int sev)

@@ -28,7 +28,7 @@ test_expect_success 'status records the checksums of unchanged files in ~/.cache
 	test "$(state_of s.json 2)" = applied &&
 	f=$(cache_file) &&
 	test -n "$f" &&
-	test_grep -F "strata-sums 2 $PWD/migrations" "$f" &&
+	test_grep -F "strata-sums 3 $PWD/migrations" "$f" &&
 	test_grep -F " 2_two.sql" "$f" &&
 	test_grep -F " 3_with space.sql" "$f" &&
 	test $(grep -c "\.sql$" "$f") = 3
@@ -61,7 +61,7 @@ test_expect_success 'putting the bytes back makes it applied again' '
 
 test_expect_success 'a damaged cache file is ignored' '
 	f=$(cache_file) &&
-	printf "strata-sums 2 %s\nnot an entry\n1 2 3 garbage\n" "$PWD/migrations" >"$f" &&
+	printf "strata-sums 3 %s\nnot an entry\n1 2 3 garbage\n" "$PWD/migrations" >"$f" &&
 	strata -d "$DB" status --json >s.json 2>err &&
 	test "$(state_of s.json 1)" = applied &&
 	test "$(state_of s.json 2)" = applied &&
@@ -70,7 +70,7 @@ test_expect_success 'a damaged cache file is ignored' '
 
 test_expect_success 'a cache entry whose file information no longer matches is not used' '
 	f=$(cache_file) &&
-	sed -i "s/ [0-9a-f]\{64\} \(.\) 1_one.sql$/ $(printf "%064d" 0) \1 1_one.sql/" "$f" &&
+	sed -i "s/ [0-9a-f]\{64\} \(. [-0-9a-f]*\) 1_one.sql$/ $(printf "%064d" 0) \1 1_one.sql/" "$f" &&
 	sed -i "s/^\([0-9]* [0-9]* \)[0-9]*/\19/" "$f" &&
 	strata -d "$DB" status --json >s.json 2>err &&
 	test "$(state_of s.json 1)" = applied
@@ -78,10 +78,10 @@ test_expect_success 'a cache entry whose file information no longer matches is n
 
 test_expect_success 'a cache for another folder is not used' '
 	f=$(cache_file) &&
-	sed -i "1s|.*|strata-sums 2 /elsewhere|" "$f" &&
+	sed -i "1s|.*|strata-sums 3 /elsewhere|" "$f" &&
 	strata -d "$DB" status --json >s.json 2>err &&
 	test "$(state_of s.json 1)" = applied &&
-	test_grep -F "strata-sums 2 $PWD/migrations" "$f"
+	test_grep -F "strata-sums 3 $PWD/migrations" "$f"
 '
 
 test_expect_success 'up records how each pending file runs (0: one transaction, 1: without)' '
@@ -91,18 +91,36 @@ test_expect_success 'up records how each pending file runs (0: one transaction, 
 	sleep 2 &&
 	strata -d "$DB" up --dry-run >out 2>err &&
 	f=$(cache_file) &&
-	test_grep " 1 4_index.sql$" "$f" &&
-	test_grep " 0 5_five.sql$" "$f" &&
-	test_grep " 0 6_six.sql$" "$f" &&
-	test_grep " [-0] 1_one.sql$" "$f"
+	test_grep " 1 [-0-9a-f]* 4_index.sql$" "$f" &&
+	test_grep " 0 [-0-9a-f]* 5_five.sql$" "$f" &&
+	test_grep " 0 [-0-9a-f]* 6_six.sql$" "$f" &&
+	test_grep " [-0] [-0-9a-f]* 1_one.sql$" "$f"
+'
+
+test_expect_success 'up records that a pending file had no lint finding, under which settings' '
+	f=$(cache_file) &&
+	test_grep " 0 [0-9a-f]\{16\} 5_five.sql$" "$f" &&
+	fp=$(sed -n "s/.* 0 \([0-9a-f]\{16\}\) 5_five.sql$/\1/p" "$f") &&
+	test_grep " $fp 6_six.sql$" "$f"
+'
+
+test_expect_success 'other lint settings: the clean files are linted again, and their findings shown' '
+	echo "ALTER TABLE one ADD COLUMN note text;" >migrations/7_note.sql &&
+	sleep 2 &&
+	strata -d "$DB" up --dry-run >out 2>err &&
+	test_grep " 0 [0-9a-f]\{16\} 7_note.sql$" "$(cache_file)" &&
+	strata -d "$DB" --lock-timeout 0 up --dry-run >out 2>err &&
+	test_grep "7_note.sql:1:1: warning: .*\[require-lock-timeout\]" err &&
+	strata -d "$DB" up --dry-run >out 2>err &&
+	test_grep ! "require-lock-timeout" err
 '
 
 test_expect_success 'a cache that lies about pending files: what runs is checked again and recorded truly' '
 	f=$(cache_file) &&
 	zero=$(printf "%064d" 0) &&
-	sed -i -e "s/ [0-9a-f]\{64\} 1 4_index.sql$/ $zero 0 4_index.sql/" \
-	       -e "s/ [0-9a-f]\{64\} 0 5_five.sql$/ $zero 0 5_five.sql/" "$f" &&
-	test_grep "$zero 0 4_index.sql" "$f" &&
+	sed -i -e "s/ [0-9a-f]\{64\} 1 \([-0-9a-f]*\) 4_index.sql$/ $zero 0 \1 4_index.sql/" \
+	       -e "s/ [0-9a-f]\{64\} 0 \([-0-9a-f]*\) 5_five.sql$/ $zero 0 \1 5_five.sql/" "$f" &&
+	test_grep "$zero 0 [-0-9a-f]* 4_index.sql" "$f" &&
 	strata -d "$DB" up >out 2>err &&
 	test_grep "4_index.sql changed while strata ran" err &&
 	test "$(pg_sql app "SELECT indisvalid FROM pg_index WHERE indexrelid = '"'"'one_id'"'"'::regclass")" = t &&
@@ -110,6 +128,7 @@ test_expect_success 'a cache that lies about pending files: what runs is checked
 	test "$(state_of s.json 4)" = applied &&
 	test "$(state_of s.json 5)" = applied &&
 	test "$(state_of s.json 6)" = applied &&
+	test "$(state_of s.json 7)" = applied &&
 	test "$(pg_sql app "SELECT count(*) FROM strata_migrations WHERE checksum = '"'"'$zero'"'"'")" = 0
 '
 
