@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=c17 -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 PG_QUERY_A := $(firstword $(wildcard /usr/lib/*/libpg_query.a /usr/lib/libpg_query.a))
 LIBS    = $(if $(PG_QUERY_A),$(PG_QUERY_A),-lpg_query) $(PKG_LIBS)
 
-SRC := $(wildcard src/*.c src/util/*.c src/core/*.c src/db/*.c src/sql/*.c src/schema/*.c src/cmd/*.c)
+SRC := $(wildcard src/*.c src/util/*.c src/core/*.c src/db/*.c src/sql/*.c src/schema/*.c src/lint/*.c src/cmd/*.c)
 OBJ := $(SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 

@@ -621,3 +621,65 @@ int sql_index_target(const char *stmt, char **index, char **table)
 	pg_query_free_protobuf_parse_result(r);
 	return ret;
 }
+
+/* ---- the parse tree itself, for the lock table (lint/locks.h) ---------- */
+
+/* Hand each statement of 'sql' (COPY data already cut out) to 'fn'. */
+static int tree_each(const char *sql, const struct parsed *copies,
+		     sql_tree_fn fn, void *data, struct parse_error *e)
+{
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	PgQuery__ParseResult *tree;
+	int ret = 0;
+
+	if (r.error) {
+		e->msg = xstrdup(r.error->message);
+		e->off = r.error->cursorpos > 0 ?
+			 sql_char_to_byte(sql, strlen(sql), r.error->cursorpos) : 0;
+		if (copies)
+			e->off = sql_unstrip_offset(copies, e->off);
+		pg_query_free_protobuf_parse_result(r);
+		return -1;
+	}
+	tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
+					      (const uint8_t *)r.parse_tree.data);
+	if (!tree) {
+		e->msg = xstrdup("could not read the parse tree");
+		e->off = 0;
+		ret = -1;
+	}
+	for (size_t i = 0; tree && i < tree->n_stmts; i++) {
+		PgQuery__RawStmt *rs = tree->stmts[i];
+		size_t n = strlen(sql);
+		size_t off = sql_skip_space(sql, n, (size_t)rs->stmt_location);
+		size_t end = rs->stmt_len ? (size_t)rs->stmt_location + (size_t)rs->stmt_len : n;
+		size_t len = end > off ? end - off : 0;
+		if (copies)
+			off = sql_unstrip_offset(copies, off);
+		fn(rs->stmt, off, len, data);
+	}
+	if (tree)
+		pg_query__parse_result__free_unpacked(tree, NULL);
+	pg_query_free_protobuf_parse_result(r);
+	return ret;
+}
+
+int sql_parse_tree_each(const char *text, size_t len, sql_tree_fn fn,
+			void *data, struct parse_error *e)
+{
+	struct parsed p;
+	struct strbuf sb = STRBUF_INIT;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	if (!sql_may_have_copy(text, len))
+		return tree_each(text, NULL, fn, data, e);
+	/* COPY data is no SQL: parse what the server parses */
+	if (sql_parse(text, len, &p, e))
+		return -1;
+	sql_strip_copy_data(&p, text, len, &sb);
+	ret = tree_each(sb.buf, &p, fn, data, e);
+	strbuf_release(&sb);
+	parsed_release(&p);
+	return ret;
+}

@@ -96,6 +96,18 @@ size_t sql_skip_space(const char *text, size_t len, size_t off);
  */
 int sql_index_target(const char *stmt, char **index, char **table);
 
+/*
+ * The parse tree of each top-level statement of 'text', in order, for the
+ * lock table (lint/locks.h): 'stmt' is a PgQuery__Node * (from
+ * <pg_query/pg_query.pb-c.h>), valid only during the call; 'off' is where
+ * the statement starts in 'text' (COPY data skipped), 'len' its length
+ * without the ';' (0 for the last one when it has none: up to the end).
+ * 0, or -1 with 'e' filled (a syntax error; caller frees e->msg).
+ */
+typedef void (*sql_tree_fn)(const void *stmt, size_t off, size_t len, void *data);
+int sql_parse_tree_each(const char *text, size_t len, sql_tree_fn fn,
+			void *data, struct parse_error *e);
+
 /* Byte offset of the 'pos'th (1-based) character of UTF-8 'text'. */
 size_t sql_char_to_byte(const char *text, size_t len, int pos);
 
