@@ -636,8 +636,16 @@ static void print_row(const struct planner *pl, const struct pstmt *st, const st
 		else
 			strbuf_addstr(&rows, "?");
 	}
-	say("  %-5s %-38.38s %-22s %-24s %-12s %10s %9s", line, first ? st->first : "",
-	    lock, on.buf, h ? lock_work_name(h->c->work) : "", rows.buf, size.buf);
+	{
+		struct strbuf row = STRBUF_INIT;
+		strbuf_addf(&row, "  %-5s %-38.38s %-22s %-24s %-12s %10s %9s", line,
+			    first ? st->first : "", lock, on.buf,
+			    h ? lock_work_name(h->c->work) : "", rows.buf, size.buf);
+		while (row.len && row.buf[row.len - 1] == ' ')
+			strbuf_setlen(&row, row.len - 1);
+		say("%s", row.buf);
+		strbuf_release(&row);
+	}
 	for (size_t i = 0; r && i < r->nr_b; i++) {
 		char *t;
 		if (!lock_conflicts(h->c->mode, r->b[i].mode))
