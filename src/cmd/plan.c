@@ -44,6 +44,8 @@ struct rel {
 /* One claim of the lock table, on one relation (or on none found). */
 struct hit {
 	const struct lock_claim *c;
+	enum lock_work work;	/* the claim's, or less when the catalog says so */
+	const char *why;
 	long rel;		/* index in planner.rels, or -1 */
 	bool is_new;		/* created earlier in what is planned */
 };
@@ -269,9 +271,59 @@ static void add_hit(struct pstmt *st, const struct lock_claim *c, long rel, bool
 {
 	ALLOC_GROW(st->h, st->nr + 1, st->alloc);
 	st->h[st->nr].c = c;
+	st->h[st->nr].work = c->work;
+	st->h[st->nr].why = c->why;
 	st->h[st->nr].rel = rel;
 	st->h[st->nr].is_new = is_new;
 	st->nr++;
+}
+
+/*
+ * Does the type change of claim 'c' on relation 'qname' keep the data as
+ * it is? The same type with a longer varchar or a wider numeric (same
+ * scale), or a binary cast (pg_cast method 'b') to a type without typmod:
+ * ATColumnChangeRequiresRewrite() then finds nothing to do per row.
+ * 1 yes, 0 no (or not known), -1 after a server error.
+ */
+static int type_change_in_place(struct planner *pl, const char *qname,
+				const struct lock_claim *c)
+{
+	const char *params[3] = { qname, c->column, c->new_type };
+	struct pgerr e = { 0 };
+	PGresult *res;
+	int ret = 0;
+
+	if (c->new_typmod == -2)
+		return 0;
+	res = db_query_params(&pl->app->db,
+		"SELECT a.atttypid = t.oid, a.atttypmod, t.typname, "
+		"EXISTS (SELECT 1 FROM pg_catalog.pg_cast k WHERE k.castsource = a.atttypid "
+		"AND k.casttarget = t.oid AND k.castmethod = 'b') "
+		"FROM pg_catalog.pg_attribute a, pg_catalog.pg_type t "
+		"WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = $2 "
+		"AND NOT a.attisdropped AND t.oid = pg_catalog.to_regtype($3)", 3, params, &e);
+	if (!res) {
+		pgerr_report(&e, "reading a column's type");
+		pgerr_release(&e);
+		return -1;
+	}
+	if (PQntuples(res) == 1) {
+		bool same = !strcmp(PQgetvalue(res, 0, 0), "t");
+		int old = atoi(PQgetvalue(res, 0, 1)), mod = c->new_typmod;
+		const char *type = PQgetvalue(res, 0, 2);
+		bool binary = !strcmp(PQgetvalue(res, 0, 3), "t");
+		if (same && mod == old)
+			ret = 1;	/* nothing changes */
+		else if (same && !strcmp(type, "varchar"))
+			ret = mod == -1 || (old >= 0 && mod > old);
+		else if (same && !strcmp(type, "numeric"))
+			ret = mod == -1 || (old >= 0 && mod > old &&
+					    ((mod - 4) & 0xffff) == ((old - 4) & 0xffff));
+		else if (!same)
+			ret = binary && mod == -1;
+	}
+	PQclear(res);
+	return ret;
 }
 
 /* Resolve one claim into hits; 0, or -1 after a server error. */
@@ -303,6 +355,18 @@ static int resolve_claim(struct planner *pl, struct pstmt *st, const struct lock
 		}
 		if (r >= 0)
 			add_hit(st, c, r, false), found++;
+		if (r >= 0 && c->new_type && c->work == WORK_REWRITE) {
+			int same = type_change_in_place(pl, name.buf, c);
+			if (same < 0) {
+				PQclear(res);
+				strbuf_release(&name);
+				return -1;
+			}
+			if (same) {
+				st->h[st->nr - 1].work = WORK_CATALOG;
+				st->h[st->nr - 1].why = "the new type is binary-coercible: no rewrite";
+			}
+		}
 	}
 	PQclear(res);
 	/* a name the catalog lacks: created earlier in the plan, or missing */
@@ -454,14 +518,14 @@ static void judge(const struct planner *pl, struct pmig *m)
 				continue;
 			r = &pl->rels[h->rel];
 			rows = r->rows > 0 ? r->rows : 0;
-			if (h->c->work == WORK_REWRITE) {
+			if (h->work == WORK_REWRITE) {
 				m->v = V_REWRITES;
 				bytes += r->bytes;
 			}
 			if (h->c->mode == LOCK_ACCESS_EXCLUSIVE) {
 				if (m->v < V_BLOCKS_ALL)
 					m->v = V_BLOCKS_ALL;
-				if (h->c->work >= WORK_SCAN && rows > rows_all)
+				if (h->work >= WORK_SCAN && rows > rows_all)
 					rows_all = rows, m->v_scans = true;
 			} else if (lock_conflicts(h->c->mode, LOCK_ROW_EXCLUSIVE)) {
 				if (m->v < V_BLOCKS_WRITES)
@@ -519,8 +583,8 @@ static void json_hit(struct json *j, const struct planner *pl, const struct hit 
 	json_kbool(j, "maybe", h->c->maybe);
 	json_kstr(j, "mode", lock_mode_name(h->c->mode));
 	json_kstr(j, "pg_mode", lock_mode_pg_name(h->c->mode));
-	json_kstr(j, "work", lock_work_name(h->c->work));
-	json_kstr(j, "why", h->c->why);
+	json_kstr(j, "work", lock_work_name(h->work));
+	json_kstr(j, "why", h->why);
 	json_kbool(j, "exists", r != NULL);
 	json_kbool(j, "new", h->is_new);
 	if (r && r->rows >= 0)
@@ -640,7 +704,7 @@ static void print_row(const struct planner *pl, const struct pstmt *st, const st
 		struct strbuf row = STRBUF_INIT;
 		strbuf_addf(&row, "  %-5s %-38.38s %-22s %-24s %-12s %10s %9s", line,
 			    first ? st->first : "", lock, on.buf,
-			    h ? lock_work_name(h->c->work) : "", rows.buf, size.buf);
+			    h ? lock_work_name(h->work) : "", rows.buf, size.buf);
 		while (row.len && row.buf[row.len - 1] == ' ')
 			strbuf_setlen(&row, row.len - 1);
 		say("%s", row.buf);

@@ -9,6 +9,7 @@
 #include "locks.h"
 #include "../sql/parse.h"
 #include "../util/util.h"
+#include "../util/strbuf.h"
 
 #include <pg_query/pg_query.pb-c.h>
 
@@ -100,6 +101,8 @@ static void claim(struct stmt_locks *s, const PgQuery__RangeVar *rv,
 	c->name = xstrdup(rv->relname);
 	c->via = via;
 	c->constraint = NULL;
+	c->column = c->new_type = NULL;
+	c->new_typmod = -1;
 	c->maybe = false;
 	c->mode = mode;
 	c->work = work;
@@ -614,8 +617,63 @@ static void alter_cmd(struct stmt_locks *s, const PgQuery__RangeVar *rel,
 	}
 }
 
+static int const_int(const PgQuery__Node *n)
+{
+	if (n && n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+		return n->a_const->ival ? n->a_const->ival->ival : 0;
+	return -1;
+}
+
+/*
+ * The typmod PostgreSQL stores for the two types whose length or
+ * precision can grow without a rewrite: varchar(n) is n + 4, numeric(p, s)
+ * is (p << 16 | s) + 4 (VARHDRSZ). -1: none given; -2: not known here.
+ */
+static int typmod_of(const char *type, PgQuery__Node **mods, size_t n)
+{
+	int a = n ? const_int(mods[0]) : -1, b = n > 1 ? const_int(mods[1]) : 0;
+
+	if (!n)
+		return -1;
+	if (!strcmp(type, "varchar") && n == 1 && a > 0)
+		return a + 4;
+	if (!strcmp(type, "numeric") && n <= 2 && a > 0 && b >= 0)
+		return (a << 16 | b) + 4;
+	return -2;
+}
+
+/* The column and new type of an ALTER COLUMN TYPE, on the claim 'c'. */
+static void note_new_type(struct lock_claim *c, const PgQuery__AlterTableCmd *cmd)
+{
+	const PgQuery__TypeName *t;
+	struct strbuf sb = STRBUF_INIT;
+	const char *last = NULL;
+
+	if (!cmd->def || cmd->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF ||
+	    !(t = cmd->def->column_def->type_name) || !t->n_names || !cmd->name)
+		return;
+	for (size_t i = 0; i < t->n_names; i++) {
+		if (t->names[i]->node_case != PG_QUERY__NODE__NODE_STRING) {
+			strbuf_release(&sb);
+			return;
+		}
+		last = t->names[i]->string->sval;
+		if (i)
+			strbuf_addch(&sb, '.');
+		strbuf_add_ident(&sb, last);
+	}
+	if (t->n_array_bounds)
+		strbuf_addstr(&sb, "[]");
+	c->column = xstrdup(cmd->name);
+	c->new_type = strbuf_detach(&sb, NULL);
+	c->new_typmod = t->n_array_bounds ? -2 : typmod_of(last, t->typmods, t->n_typmods);
+}
+
 static void alter_table(struct stmt_locks *s, const PgQuery__AlterTableStmt *a)
 {
+	const PgQuery__AlterTableCmd *type_cmd = NULL;
+	size_t rewrites = 0;
 	enum lock_mode mode = LOCK_NONE;
 	enum lock_work work = WORK_CATALOG;
 	const char *kind = NULL, *why = NULL;
@@ -643,10 +701,19 @@ static void alter_table(struct stmt_locks *s, const PgQuery__AlterTableStmt *a)
 			mode = r.mode, why = r.why;
 		if (r.work > work)
 			work = r.work, why = r.why;
+		if (r.work == WORK_REWRITE) {
+			rewrites++;
+			if (a->cmds[i]->alter_table_cmd->subtype ==
+			    PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType)
+				type_cmd = a->cmds[i]->alter_table_cmd;
+		}
 	}
 	s->kind = kind ? kind : "ALTER TABLE";
 	claim(s, a->relation, VIA_NAME, mode ? mode : LOCK_ACCESS_EXCLUSIVE, work,
 	      why ? why : "catalog only");
+	/* the one rewrite is a type change: the catalog may clear it */
+	if (rewrites == 1 && type_cmd && a->n_cmds == 1 && s->nr)
+		note_new_type(&s->claims[s->nr - 1], type_cmd);
 }
 
 static void drop_stmt(struct stmt_locks *s, const PgQuery__DropStmt *d)
@@ -870,7 +937,8 @@ static void classify(const PgQuery__Node *n, struct stmt_locks *s)
 		s->kind = r->concurrent ? "REFRESH MATERIALIZED VIEW CONCURRENTLY" :
 			  "REFRESH MATERIALIZED VIEW";
 		claim(s, r->relation, VIA_NAME,
-		      r->concurrent ? LOCK_EXCLUSIVE : LOCK_ACCESS_EXCLUSIVE, WORK_REWRITE,
+		      r->concurrent ? LOCK_EXCLUSIVE : LOCK_ACCESS_EXCLUSIVE,
+		      r->concurrent ? WORK_SCAN : WORK_REWRITE,
 		      r->concurrent ? "runs its query and merges the changes; reads go on" :
 		      "runs its query and replaces the contents");
 		claim(s, r->relation, VIA_VIEW_SOURCES, LOCK_ACCESS_SHARE, WORK_SCAN,
@@ -981,6 +1049,8 @@ static void classify(const PgQuery__Node *n, struct stmt_locks *s)
 		free(s->claims[i].schema);
 		free(s->claims[i].name);
 		free(s->claims[i].constraint);
+		free(s->claims[i].column);
+		free(s->claims[i].new_type);
 	}
 	if (!s->known)
 		s->nr = 0;
@@ -1014,6 +1084,8 @@ void lock_list_release(struct lock_list *l)
 			free(s->claims[k].schema);
 			free(s->claims[k].name);
 			free(s->claims[k].constraint);
+			free(s->claims[k].column);
+			free(s->claims[k].new_type);
 		}
 		free(s->claims);
 		free(s->created_schema);

@@ -62,6 +62,15 @@ struct lock_claim {
 	enum lock_mode mode;
 	enum lock_work work;
 	const char *why;	/* one line: which part of the statement, and why */
+	/*
+	 * ALTER COLUMN TYPE alone: the column and its new type, so that the
+	 * catalog can tell a binary-coercible change, which does not rewrite
+	 * (varchar(n) to text). new_typmod is -1 when none is given, -2 when
+	 * it cannot be told from the text (the change is then a rewrite).
+	 */
+	char *column;
+	char *new_type;		/* regtype input: "pg_catalog.varchar" */
+	int new_typmod;
 };
 
 struct stmt_locks {

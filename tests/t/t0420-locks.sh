@@ -53,13 +53,19 @@ for st in plan:
         rel = l["relation"].split(".", 1)[1]
         (maybe if l["maybe"] else sure).append((rel, l["pg_mode"]))
     expect, may = strongest(sure), strongest(maybe)
-    r = sql("BEGIN;\n\\o /dev/null\n" + text + "\n\\o\n"
-            "SELECT relation, mode FROM pg_locks WHERE pid = pg_backend_pid() "
+    files = "SELECT '%s', oid, relfilenode FROM pg_class WHERE oid IN (" + ",".join(fixture) + ");\n"
+    r = sql("BEGIN;\n" + files % "before" + "\\o /dev/null\n" + text + "\n\\o\n" + files % "after" +
+            "SELECT 'lock', relation, mode FROM pg_locks WHERE pid = pg_backend_pid() "
             "AND locktype = 'relation' AND relation IS NOT NULL;\nROLLBACK;\n")
     waited = None
+    rewrote = None
     if r.returncode == 0:
-        got = strongest((fixture[o], m) for o, m in (l.split("|") for l in r.stdout.split())
-                        if o in fixture)
+        rows = [l.split("|") for l in r.stdout.split()]
+        got = strongest((fixture[o], m) for t, o, m in rows if t == "lock" and o in fixture)
+        before = {o: f for t, o, f in rows if t == "before"}
+        after = {o: f for t, o, f in rows if t == "after"}
+        # new files for a table: it was rewritten (partitioned ones have none)
+        rewrote = sorted(fixture[o] for o in after if after[o] != before[o] and before[o] != "0")
     elif "cannot run inside a transaction block" in r.stderr or "cannot be executed" in r.stderr:
         # the first relation claimed is held by a blocker
         target = sorted(expect)[0] if expect else None
@@ -95,6 +101,14 @@ for st in plan:
                 continue
         if got.get(rel) != want:
             bad.append("%s: plan says %s, server took %s" % (rel, want, got.get(rel)))
+    if rewrote is not None:
+        said = sorted(set(l["relation"].split(".", 1)[1] for l in st["locks"]
+                      if l["relation"] and l["work"] == "rewrites" and not l["maybe"]))
+        # TRUNCATE gives the table new, empty files without copying a row
+        if st["kind"] == "TRUNCATE":
+            said = sorted(set(said) | set(rel for rel in expect))
+        if said != rewrote:
+            bad.append("rewrites: plan says %s, server wrote new files for %s" % (said, rewrote))
     if waited is not None and not waited:
         bad.append("the statement never waited for the blocker")
     status = "ok" if not bad else "not ok"
@@ -120,6 +134,17 @@ test_expect_success 'plan --json gives the lock table answer for every fixture s
 test_expect_success 'every row of the lock table matches what PostgreSQL 15 takes' '
 	PG_BINDIR=$PG_BINDIR python3 prove.py "$(pg_uri locks)" plan.json "$FIX" >prove.out 2>&1;
 	rc=$?; cat prove.out; test $rc = 0
+'
+
+test_expect_success 'the proof can fail: a wrong rewrite claim is caught' '
+	python3 -c "import json
+d = json.load(open(\"plan.json\"))
+for s in d[\"migrations\"][0][\"statements\"]:
+    for l in s[\"locks\"]:
+        if l[\"work\"] == \"rewrites\": l[\"work\"] = \"catalog only\"
+json.dump(d, open(\"norewrite.json\", \"w\"))" &&
+	test_must_fail env PG_BINDIR=$PG_BINDIR python3 prove.py "$(pg_uri locks)" norewrite.json "$FIX" >wrong2.out 2>&1 &&
+	test_grep "ALTER TABLE other ALTER COLUMN val TYPE bigint;  <- rewrites: plan says \[\], server wrote new files for \[.other.\]" wrong2.out
 '
 
 test_expect_success 'the proof can fail: a wrong lock mode is caught' '
