@@ -390,12 +390,34 @@ static void note_created(struct planner *pl, const struct stmt_locks *sl)
 	pl->created[pl->nr_created++] = strbuf_detach(&sb, NULL);
 }
 
+/*
+ * A SET search_path of the migration, run in plan's own transaction (it
+ * only changes a setting, and ROLLBACK undoes it), so that the names after
+ * it are found where the migration will find them. 0 or -1 (reported).
+ */
+static int follow_search_path(struct planner *pl, const struct pmig *m,
+			      const struct stmt_locks *sl)
+{
+	char *sql = xstrndup(m->s.text + sl->off, sl->len ? sl->len : m->s.len - sl->off);
+	struct pgerr e = { 0 };
+	int ret = db_command(&pl->app->db, sql, &e);
+
+	if (ret) {
+		pgerr_report(&e, "following the migration's SET search_path");
+		pgerr_release(&e);
+	}
+	free(sql);
+	return ret ? -1 : 0;
+}
+
 static int resolve_all(struct planner *pl)
 {
 	for (size_t i = 0; i < pl->nr_m; i++) {
 		struct pmig *m = &pl->m[i];
 		for (size_t k = 0; k < m->nr; k++) {
 			const struct stmt_locks *sl = m->st[k].sl;
+			if (sl->sets_search_path && follow_search_path(pl, m, sl))
+				return -1;
 			for (size_t c = 0; c < sl->nr; c++)
 				if (resolve_claim(pl, &m->st[k], &sl->claims[c]))
 					return -1;
@@ -504,6 +526,7 @@ static void judge(const struct planner *pl, struct pmig *m)
 {
 	struct strbuf sb = STRBUF_INIT;
 	long long rows_w = 0, rows_all = 0, bytes = 0;
+	bool scans_w = false, never_analyzed = false;
 
 	m->v = V_SAFE;
 	for (size_t k = 0; k < m->nr; k++) {
@@ -514,10 +537,14 @@ static void judge(const struct planner *pl, struct pmig *m)
 			const struct hit *h = &st->h[i];
 			const struct rel *r;
 			long long rows;
+			bool blocks_w;
 			if (h->rel < 0)
 				continue;
 			r = &pl->rels[h->rel];
 			rows = r->rows > 0 ? r->rows : 0;
+			blocks_w = lock_conflicts(h->c->mode, LOCK_ROW_EXCLUSIVE);
+			if (blocks_w && h->work >= WORK_SCAN && r->rows < 0)
+				never_analyzed = true;
 			if (h->work == WORK_REWRITE) {
 				m->v = V_REWRITES;
 				bytes += r->bytes;
@@ -525,13 +552,13 @@ static void judge(const struct planner *pl, struct pmig *m)
 			if (h->c->mode == LOCK_ACCESS_EXCLUSIVE) {
 				if (m->v < V_BLOCKS_ALL)
 					m->v = V_BLOCKS_ALL;
-				if (h->work >= WORK_SCAN && rows > rows_all)
+				if (h->work >= WORK_SCAN && rows >= rows_all)
 					rows_all = rows, m->v_scans = true;
-			} else if (lock_conflicts(h->c->mode, LOCK_ROW_EXCLUSIVE)) {
+			} else if (blocks_w) {
 				if (m->v < V_BLOCKS_WRITES)
 					m->v = V_BLOCKS_WRITES;
-				if (rows > rows_w)
-					rows_w = rows;
+				if (h->work >= WORK_SCAN && rows >= rows_w)
+					rows_w = rows, scans_w = true;
 			}
 		}
 	}
@@ -540,7 +567,11 @@ static void judge(const struct planner *pl, struct pmig *m)
 		strbuf_addstr(&sb, "safe: takes no lock that blocks reads or writes");
 		break;
 	case V_BLOCKS_WRITES:
-		strbuf_addf(&sb, "blocks writes for ~%lld rows", rows_w);
+		/* a catalog-only change holds its lock for a moment */
+		if (scans_w)
+			strbuf_addf(&sb, "blocks writes for ~%lld rows", rows_w);
+		else
+			strbuf_addstr(&sb, "blocks writes (catalog only: brief once granted)");
 		m->v_rows = rows_w;
 		break;
 	case V_BLOCKS_ALL:
@@ -557,6 +588,8 @@ static void judge(const struct planner *pl, struct pmig *m)
 		m->v_bytes = bytes;
 		break;
 	}
+	if (never_analyzed && m->v != V_SAFE)
+		strbuf_addstr(&sb, "; row counts unknown for tables never analyzed");
 	if (m->unknown)
 		strbuf_addf(&sb, "; %zu statement%s of a kind the lock table does not know",
 			    m->unknown, m->unknown == 1 ? "" : "s");

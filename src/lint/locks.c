@@ -1038,6 +1038,8 @@ static void classify(const PgQuery__Node *n, struct stmt_locks *s)
 		break;
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
 		s->kind = "SET";
+		s->sets_search_path = n->variable_set_stmt->name &&
+				      !strcmp(n->variable_set_stmt->name, "search_path");
 		break;
 	default:
 		s->kind = "unknown";

@@ -78,6 +78,7 @@ struct stmt_locks {
 	const char *kind;	/* "ALTER TABLE ADD COLUMN", "unknown" */
 	bool known;		/* false: the table does not know this kind */
 	bool created;		/* it creates the relation 'created_name' */
+	bool sets_search_path;	/* SET / RESET search_path: later names change */
 	char *created_schema, *created_name;
 	struct lock_claim *claims;
 	size_t nr, alloc;

@@ -148,6 +148,14 @@ test_expect_success 'LOCK TABLE in another session: plan shows the holder and do
 	json_check plan5.json "d[\"migrations\"][0][\"statements\"][0][\"locks\"][0][\"bytes\"] > 0"
 '
 
+test_expect_success 'names are found through search_path, as the migration sets it' '
+	pg_sql app "CREATE SCHEMA app; CREATE TABLE app.big (id int); CREATE TABLE app.small (id int)" &&
+	printf "ALTER TABLE small ADD COLUMN x int;\nSET search_path TO app;\nALTER TABLE small ADD COLUMN y int;\nSELECT * FROM public.small;\n" >path.sql &&
+	strata -d "$DB" plan --json path.sql >path.json 2>err &&
+	json_check path.json "[s[\"locks\"][0][\"relation\"] for s in d[\"migrations\"][0][\"statements\"] if s[\"locks\"]] == [\"public.small\", \"app.small\", \"public.small\"]" &&
+	test "$(pg_sql app "SHOW search_path")" = "\"\$user\", public"
+'
+
 test_expect_success 'a syntax error names the file and line; exit 1' '
 	printf "SELECT 1;\nALTER TABLE big ADD COLUMN;\n" >bad.sql &&
 	test_expect_code 1 strata -d "$DB" plan bad.sql >out 2>err &&
