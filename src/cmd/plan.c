@@ -92,7 +92,7 @@ static const char *const verdict_levels[] = { "safe", "blocks_writes", "blocks_r
 
 /* ---- reading the statements --------------------------------------------- */
 
-static int add_script(struct planner *pl, struct pmig *m)
+static int add_script(struct pmig *m)
 {
 	struct parse_error e;
 
@@ -110,7 +110,6 @@ static int add_script(struct planner *pl, struct pmig *m)
 		m->st[i].sl = &m->l.s[i];
 		script_position(&m->s, m->l.s[i].off, &m->st[i].line, &col, &m->st[i].first);
 	}
-	(void)pl;
 	return 0;
 }
 
@@ -138,7 +137,7 @@ static int read_files(struct planner *pl, char **files, size_t n)
 			err_set_kind("files");
 			return -1;
 		}
-		if (add_script(pl, m))
+		if (add_script(m))
 			return -1;
 	}
 	return 0;
@@ -157,7 +156,7 @@ static int read_pending(struct planner *pl)
 		m = new_mig(pl);
 		m->version = mg->version;
 		m->name = mg->name;
-		if (script_read(&app->src, mg, false, &m->s) || add_script(pl, m))
+		if (script_read(&app->src, mg, false, &m->s) || add_script(m))
 			return -1;
 	}
 	return 0;
@@ -527,6 +526,7 @@ static void judge(const struct planner *pl, struct pmig *m)
 	struct strbuf sb = STRBUF_INIT;
 	long long rows_w = 0, rows_all = 0, bytes = 0;
 	bool scans_w = false, never_analyzed = false;
+	bool *seen = xcalloc(pl->nr_rels + 1, sizeof(bool));
 
 	m->v = V_SAFE;
 	for (size_t k = 0; k < m->nr; k++) {
@@ -547,7 +547,10 @@ static void judge(const struct planner *pl, struct pmig *m)
 				never_analyzed = true;
 			if (h->work == WORK_REWRITE) {
 				m->v = V_REWRITES;
-				bytes += r->bytes;
+				/* a table rewritten twice is counted once */
+				if (!seen[h->rel])
+					bytes += r->bytes;
+				seen[h->rel] = true;
 			}
 			if (h->c->mode == LOCK_ACCESS_EXCLUSIVE) {
 				if (m->v < V_BLOCKS_ALL)
@@ -594,6 +597,7 @@ static void judge(const struct planner *pl, struct pmig *m)
 		strbuf_addf(&sb, "; %zu statement%s of a kind the lock table does not know",
 			    m->unknown, m->unknown == 1 ? "" : "s");
 	m->v_text = strbuf_detach(&sb, NULL);
+	free(seen);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -821,7 +825,13 @@ static int gather(struct planner *pl, char **files, size_t nr_files)
 		return -1;
 	if (app_connect(app))
 		return -1;
-	if (db_command(&app->db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", &e)) {
+	/*
+	 * Nothing plan asks takes a lock but the sizes, which are read without
+	 * one when a session holds ACCESS EXCLUSIVE; the timeout is for the
+	 * race where one takes it in between: plan fails rather than queue.
+	 */
+	if (db_command(&app->db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+		       "SET LOCAL lock_timeout = '5s'", &e)) {
 		pgerr_report(&e, "starting a read-only transaction");
 		pgerr_release(&e);
 		return -1;

@@ -148,6 +148,15 @@ test_expect_success 'LOCK TABLE in another session: plan shows the holder and do
 	json_check plan5.json "d[\"migrations\"][0][\"statements\"][0][\"locks\"][0][\"bytes\"] > 0"
 '
 
+test_expect_success 'a table rewritten twice counts once in the verdict; a longer varchar is no rewrite' '
+	pg_sql app "ALTER TABLE small ADD COLUMN label varchar(10)" &&
+	printf "ALTER TABLE big ALTER COLUMN val TYPE bigint;\nALTER TABLE big ALTER COLUMN id TYPE bigint;\nALTER TABLE small ALTER COLUMN label TYPE varchar(20);\n" >twice.sql &&
+	strata -d "$DB" plan --json twice.sql >twice.json 2>err &&
+	bytes=$(big_bytes) &&
+	json_check twice.json "d[\"migrations\"][0][\"verdict\"][\"bytes\"] == $bytes" &&
+	json_check twice.json "d[\"migrations\"][0][\"statements\"][2][\"locks\"][0][\"work\"] == \"catalog only\""
+'
+
 test_expect_success 'names are found through search_path, as the migration sets it' '
 	pg_sql app "CREATE SCHEMA app; CREATE TABLE app.big (id int); CREATE TABLE app.small (id int)" &&
 	printf "ALTER TABLE small ADD COLUMN x int;\nSET search_path TO app;\nALTER TABLE small ADD COLUMN y int;\nSELECT * FROM public.small;\n" >path.sql &&
