@@ -14,6 +14,7 @@ int cmd_down(int argc, char **argv, struct app *app);
 int cmd_redo(int argc, char **argv, struct app *app);
 int cmd_seed(int argc, char **argv, struct app *app);
 int cmd_status(int argc, char **argv, struct app *app);
+int cmd_plan(int argc, char **argv, struct app *app);
 int cmd_current(int argc, char **argv, struct app *app);
 int cmd_history(int argc, char **argv, struct app *app);
 int cmd_dump(int argc, char **argv, struct app *app);

@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, NULL },
 	{ "info", cmd_status, "status" },
 	{ "show", cmd_status, "status" },
+	{ "plan", cmd_plan, NULL },
 	{ "current", cmd_current, NULL },
 	{ "history", cmd_history, NULL },
 	{ "dump", cmd_dump, NULL },

@@ -94,6 +94,22 @@ static const struct help_entry helps[] = {
 	  "                repeatable migration would run\n\n"
 	  "Checksums of unchanged files are kept in ~/.cache/strata (like git's\n"
 	  "index); STRATA_CACHE=off turns that off.\n" },
+	{ "plan", "what the pending migrations will lock, on which tables, how big",
+	  "usage: strata plan [FILE...]\n\n"
+	  "For the pending migrations (or the FILEs given), against the connected\n"
+	  "database: each statement (file:line, first line), the lock it takes and\n"
+	  "on which table (an index resolved to its table, a foreign key to both\n"
+	  "tables, names through search_path as the migration sees them), whether\n"
+	  "it rewrites or scans the table or only changes the catalog, the table's\n"
+	  "size now (rows from reltuples, bytes from pg_total_relation_size), and\n"
+	  "every session holding or waiting for a conflicting lock right now (pid,\n"
+	  "user@client, state and for how long, the lock).\n\n"
+	  "Each migration gets a verdict: safe, blocks writes for ~N rows, blocks\n"
+	  "reads and writes, or rewrites N MB. A statement of a kind the lock table\n"
+	  "does not know is shown as unknown, never guessed.\n\n"
+	  "Read-only: one REPEATABLE READ READ ONLY transaction, no migration lock.\n"
+	  "The lock table is in the README, section 'Plan: what a migration will\n"
+	  "lock'.\n" },
 	{ "current", "print the latest applied version",
 	  "usage: strata current\n\nPrints the latest applied version, or 'base' when none is;\n"
 	  "with -v also its name and when it was applied.\n" },
